@@ -1,0 +1,228 @@
+"""The engine of one host: VM ports on one side, the underlay on the other.
+
+Per batch: parse → flow-cache lookup → (miss) slow path, install → apply the action →
+transmit grouped by port. The flow cache replays decisions only while their generation
+and connection-tracking entries are current (see flowtable.py). Every dropped packet is
+counted with its stage and reason on the ENI concerned; nothing raises out of `poll`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from dataclasses import replace
+
+from smartnic.clock import Clock
+from smartnic.compiler.program import Program
+from smartnic.dataplane import l2
+from smartnic.dataplane.actions import FlowAction, Output, ToService, ToVm
+from smartnic.dataplane.allowance import Allowances
+from smartnic.dataplane.conntrack.table import ConntrackTable
+from smartnic.dataplane.context import EngineContext
+from smartnic.dataplane.flowtable import FlowTable, FragmentTable
+from smartnic.dataplane.intake import Arrival, receive
+from smartnic.dataplane.journal import PacketEvent
+from smartnic.dataplane.keys import fragment_key, underlay_flow_key, vm_flow_key
+from smartnic.dataplane.runner import ActionRunner, Emission
+from smartnic.dataplane.services import ServiceDesk
+from smartnic.dataplane.slowpath import decide_from_underlay, decide_from_vm
+from smartnic.dataplane.verdict import DROP, Drop, Hop
+from smartnic.packet import MalformedPacket, Packet, parse_frame
+from smartnic.ports.base import Port
+from smartnic.telemetry.counters import Counters
+from smartnic.telemetry.flowlogs import FlowLogCollector, FlowLogRecord
+
+VM_SIDE = 0
+UNDERLAY_SIDE = 1
+
+
+class HostEngine:
+    def __init__(self, host_id: str, program: Program, clock: Clock, underlay: Port, *,
+                 journal: bool = False) -> None:
+        self.host_id = host_id
+        counters = Counters()
+        self.ctx = EngineContext(
+            host_id, program, clock, ConntrackTable(), counters,
+            FlowLogCollector([], {}, clock.now()), Allowances(),
+            program.hosts[host_id].underlay_ip,
+        )
+        self.underlay = underlay
+        self.vm_ports: dict[str, Port] = {}
+        self.flows = FlowTable()
+        self.fragments = FragmentTable()
+        self.services = ServiceDesk(counters, clock.now)
+        self.runner = ActionRunner(self.ctx, self.services)
+        self.journal: list[PacketEvent] | None = [] if journal else None
+        self.flow_log_records: list[FlowLogRecord] = []
+        self.load(program)
+
+    # -- configuration -------------------------------------------------------------------
+    def load(self, program: Program) -> None:
+        """Swap to a new Program; connection tracking and flow-log windows carry over."""
+        ctx = self.ctx
+        ctx.program = program
+        self.services.program = program
+        local = {e.id: e for e in program.enis_on(self.host_id)}
+        for eni in local.values():
+            ctx.conntrack.configure_eni(eni.id, eni.conntrack_max, eni.timeouts)
+        for eni_id in [e for e in self.vm_ports if e not in local]:
+            ctx.conntrack.remove_eni(eni_id)
+        specs = [replace(s, eni_ids=s.eni_ids & frozenset(local))
+                 for s in program.flow_log_specs]
+        contexts = {e: c for e, c in program.eni_log_contexts.items() if e in local}
+        ctx.flowlogs.reconfigure(specs, contexts, ctx.clock.now())
+
+    def attach(self, eni_id: str, port: Port) -> None:
+        self.vm_ports[eni_id] = port
+
+    def detach(self, eni_id: str) -> None:
+        self.vm_ports.pop(eni_id, None)
+
+    # -- the loop ------------------------------------------------------------------------
+    def poll(self) -> int:
+        """Process one batch from every port; returns the number of frames handled."""
+        handled = 0
+        for eni_id, port in list(self.vm_ports.items()):
+            frames = port.rx_batch()
+            if frames:
+                self.transmit(self.process_vm_batch(eni_id, frames))
+                handled += len(frames)
+        frames = self.underlay.rx_batch()
+        if frames:
+            self.transmit(self.process_underlay_batch(frames))
+            handled += len(frames)
+        return handled
+
+    def tick(self) -> list[FlowLogRecord]:
+        """Close flow-log windows that ended; returns the newly final records."""
+        records = self.ctx.flowlogs.advance(self.ctx.clock.now())
+        self.flow_log_records += records
+        return records
+
+    def transmit(self, emissions: list[Emission]) -> None:
+        by_port: dict[str, list[bytes]] = {}
+        for emission in emissions:
+            by_port.setdefault(emission.port, []).append(emission.frame)
+        for name, frames in by_port.items():
+            port = self.underlay if name == "underlay" else self.vm_ports.get(name[3:])
+            if port is None:
+                self.ctx.counters.add(None, "tx_no_port", len(frames))
+            else:
+                port.tx_batch(frames)
+
+    # -- batches -------------------------------------------------------------------------
+    def process_vm_batch(self, eni_id: str, frames: list[bytes]) -> list[Emission]:
+        out: list[Emission] = []
+        for frame in frames:
+            self._from_vm(eni_id, frame, out)
+        return out
+
+    def process_underlay_batch(self, frames: list[bytes]) -> list[Emission]:
+        out: list[Emission] = []
+        for frame in frames:
+            self._from_underlay(frame, out)
+        return out
+
+    def _from_vm(self, eni_id: str, frame: bytes, out: list[Emission]) -> None:
+        source = f"vm:{eni_id}"
+        eni = self.ctx.program.enis.get(eni_id)
+        if eni is None or eni.host_id != self.host_id:
+            return self._refuse(source, Drop("no_destination", "unknown_eni", None), out)
+        try:
+            pkt = parse_frame(frame)
+        except MalformedPacket as error:
+            return self._refuse(source, Drop("parse", error.reason, eni_id), out)
+        if pkt.vlan_id is not None:
+            return self._refuse(source, Drop("parse", "vlan_tagged", eni_id), out)
+        if pkt.eth_src != eni.mac:
+            return self._refuse(source, Drop("src_dst_check", "source_mac_not_owned", eni_id), out)
+        if l2.is_l2_control(pkt):
+            return self._answer_l2(source, eni_id, pkt, out)
+        self._forward(source, VM_SIDE, vm_flow_key(eni.tag, pkt), frame, pkt,
+                      lambda: decide_from_vm(self.ctx, eni, pkt), out)
+
+    def _from_underlay(self, frame: bytes, out: list[Emission]) -> None:
+        arrival = receive(self.ctx.program, self.ctx.underlay_ip, frame)
+        if isinstance(arrival, Drop):
+            return self._refuse("underlay", arrival, out)
+        receiver = self.ctx.program.eni_by_mac.get(arrival.pkt.eth_dst)
+        if receiver is None or receiver.host_id != self.host_id:
+            return self._refuse("underlay", Drop("decap", "unknown_eni"), out)
+        key = underlay_flow_key(arrival.overlay.outer_src_ip, arrival.overlay.vni,
+                                arrival.sender_tag, receiver.tag, arrival.pkt)
+        self._forward("underlay", UNDERLAY_SIDE, key, arrival.inner, arrival.pkt,
+                      lambda: self._decide_arrival(arrival, receiver), out)
+
+    def _decide_arrival(self, arrival: Arrival, receiver) -> FlowAction:  # type: ignore[no-untyped-def]
+        gateway = arrival.vpc.igw_id if arrival.from_edge else None
+        return decide_from_underlay(
+            self.ctx, arrival.pkt, vpc=arrival.vpc, receiver=receiver, sender=arrival.sender,
+            sender_tag=arrival.sender_tag, from_gateway=gateway,
+        )
+
+    def _forward(self, source: str, side: int, key: Hashable, frame: bytes, pkt: Packet,
+                 decide: Callable[[], FlowAction], out: list[Emission]) -> None:
+        if pkt.is_fragment and pkt.l4_offset is None:
+            action = self.fragments.find(fragment_key(side, pkt), self.ctx.clock.now())
+            if action is None:
+                return self._refuse(source, Drop("parse", "fragment_without_first", None), out)
+            cached = True
+        else:
+            action, cached = self._lookup(key, pkt, decide)
+            if pkt.is_fragment:
+                self.fragments.remember(fragment_key(side, pkt), action, self.ctx.clock.now())
+        start = len(out)
+        drop = self.runner.run(action, frame, pkt, out)
+        self._record(source, action.hops, drop, out[start:], cached,
+                     None if drop else delivered_to(action.output))
+
+    def _lookup(self, key: Hashable, pkt: Packet,
+                decide: Callable[[], FlowAction]) -> tuple[FlowAction, bool]:
+        cached = self.flows.get(key)
+        if cached is not None and self.runner.is_current(cached, pkt):
+            self.flows.hits += 1
+            return cached, True
+        self.flows.misses += 1
+        action = decide()
+        if action.cacheable:
+            self.flows.install(key, action)
+        elif cached is not None:
+            self.flows.remove(key)
+        return action, False
+
+    def _answer_l2(self, source: str, eni_id: str, pkt: Packet, out: list[Emission]) -> None:
+        replies = l2.answer(self.ctx.program, self.ctx.program.enis[eni_id], pkt)
+        self.ctx.counters.add(eni_id, "l2_answered" if replies else "l2_absorbed")
+        emitted = [Emission(source, r) for r in replies]
+        out.extend(emitted)
+        kind = "arp" if pkt.arp is not None else "neighbor discovery"
+        detail = f"{kind} answered by the VPC router" if replies else f"{kind} absorbed"
+        self._record(source, (Hop(self.host_id, "l2", "answer", detail),), None, emitted, False)
+
+    def _refuse(self, source: str, drop: Drop, out: list[Emission]) -> None:
+        self.ctx.counters.drop(drop.eni_id, drop.stage, drop.reason)
+        hop = Hop(self.host_id, drop.stage, DROP, drop.reason)
+        self._record(source, (hop,), drop, [], False)
+
+    def _record(self, source: str, hops: tuple[Hop, ...], drop: Drop | None,
+                emitted: list[Emission], cached: bool, to: str | None = None) -> None:
+        if self.journal is None:
+            return
+        if cached:
+            hops = (Hop(self.host_id, "flow_cache", "hit",
+                        "replaying the cached decision of this flow"), *hops)
+        self.journal.append(PacketEvent(self.host_id, source, hops, drop,
+                                        tuple(e.port for e in emitted), cached, to))
+
+    # -- telemetry -----------------------------------------------------------------------
+    def eni_counters(self, eni_id: str) -> dict[str, int]:
+        merged = self.ctx.counters.of(eni_id)
+        merged.update(self.ctx.conntrack.counters(eni_id, self.ctx.clock.now()))
+        return merged
+
+
+def delivered_to(output: Output | None) -> str | None:
+    if isinstance(output, ToVm):
+        return output.eni_id
+    if isinstance(output, ToService):
+        return f"service:{output.service}"
+    return None

@@ -1,0 +1,74 @@
+"""Stage `l2`: the engine is the VPC router on the link (ENI-R5 [U]).
+
+ARP requests and IPv6 neighbour solicitations from a VM are answered on the host, never
+flooded: the subnet router (.1 / ::1 / fe80:ec2::1) answers with the VPC router's MAC, an
+address held by another ENI of the same subnet with that ENI's MAC. Anything else gets no
+answer. Other ARP (replies, gratuitous) is absorbed and counted.
+"""
+
+from __future__ import annotations
+
+from smartnic.compiler.cidr import parse_ip
+from smartnic.compiler.program import Program
+from smartnic.compiler.views import EniView
+from smartnic.packet.frames import build_arp, build_neighbor_advertisement
+from smartnic.packet.parse import Packet
+
+ARP_REQUEST = 1
+ARP_REPLY = 2
+ICMPV6 = 58
+NEIGHBOR_SOLICITATION = 135
+ROUTER_LINK_LOCAL = parse_ip("fe80:ec2::1")[1]
+
+
+def is_l2_control(pkt: Packet) -> bool:
+    return pkt.arp is not None or (
+        pkt.ip_version == 6 and pkt.proto == ICMPV6 and pkt.icmp_type in (133, 135, 136)
+    )
+
+
+def answer(program: Program, eni: EniView, pkt: Packet) -> list[bytes]:
+    if pkt.arp is not None:
+        return _answer_arp(program, eni, pkt)
+    if pkt.icmp_type == NEIGHBOR_SOLICITATION and pkt.nd_target is not None:
+        return _answer_ns(program, eni, pkt)
+    return []
+
+
+def resolve(program: Program, eni: EniView, version: int, address: int) -> bytes | None:
+    """The MAC an address has on `eni`'s link, as the VPC router answers it."""
+    subnet = program.subnet_of(eni)
+    if not subnet.contains(version, address) and address != ROUTER_LINK_LOCAL:
+        return None
+    if address == subnet.router_ip(version) or address == ROUTER_LINK_LOCAL:
+        return program.vpcs[eni.vpc_id].router_mac
+    owner = program.owner_of(eni.vpc_id, version, address)
+    return owner.mac if owner is not None and owner.subnet_id == subnet.id else None
+
+
+def _answer_arp(program: Program, eni: EniView, pkt: Packet) -> list[bytes]:
+    arp = pkt.arp
+    assert arp is not None
+    if arp.op != ARP_REQUEST or arp.target_ip == arp.sender_ip:
+        return []
+    mac = resolve(program, eni, 4, arp.target_ip)
+    if mac is None:
+        return []
+    return [build_arp(op=ARP_REPLY, sender_mac=mac, sender_ip=arp.target_ip,
+                      target_mac=arp.sender_mac, target_ip=arp.sender_ip,
+                      eth_dst=arp.sender_mac)]
+
+
+def _answer_ns(program: Program, eni: EniView, pkt: Packet) -> list[bytes]:
+    target = pkt.nd_target
+    assert target is not None
+    if pkt.src_ip == 0:
+        return []  # duplicate address detection: stay silent, the address is the VM's
+    mac = resolve(program, eni, 6, target)
+    if mac is None:
+        return []
+    router = mac == program.vpcs[eni.vpc_id].router_mac
+    return [build_neighbor_advertisement(
+        src_mac=mac, dst_mac=pkt.eth_src, src_ip=target, dst_ip=pkt.src_ip,
+        target_ip=target, target_mac=mac, router=router, solicited=True,
+    )]
