@@ -5,9 +5,13 @@ Used by `trace`, the scenario runner and tests; off in production engines (no co
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import itertools
+from dataclasses import dataclass, field
 
 from smartnic.dataplane.verdict import Drop, Hop
+
+# One order across all engines of a process, so journeys read in the order things happened.
+_sequence = itertools.count()
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,3 +23,4 @@ class PacketEvent:
     emitted_on: tuple[str, ...]  # ports the packet (or its fragments/replies) left on
     cached: bool
     delivered_to: str | None = None  # eni id, service:<name>, internet, gateway:<id>
+    seq: int = field(default_factory=lambda: next(_sequence))

@@ -110,6 +110,7 @@ class Cloud:
             if engine.journal is not None:
                 journey.events.extend(engine.journal)
                 engine.journal.clear()
+        journey.events.sort(key=lambda event: event.seq)
         return journey
 
     def _collect(self, journey: Journey) -> int:

@@ -61,9 +61,8 @@ def serve_reserved(ctx: EngineContext, walk: Walk) -> bool:
                             f"enableDnsSupport is false on {walk.vpc.id} (DNS-R1)")
     walk.effects.append(RateGate(eni.id, "linklocal", LINKLOCAL_PPS))
     walk.output = ToService(service, eni.id)
-    walk.note(STAGE, ANSWER,
-              f"{service} answers on the host: not filtered (SG-R17, NACL-R9), not logged "
-              f"(FL-R10), at most {LINKLOCAL_PPS} packets/s (ORD-R4)")
+    walk.note(STAGE, ANSWER, f"{service} answers on the host, unfiltered and unlogged",
+              f"VPC service (SG-R17, NACL-R9, FL-R10; {LINKLOCAL_PPS} packets/s, ORD-R4)")
     return False
 
 
