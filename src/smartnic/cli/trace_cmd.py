@@ -12,7 +12,8 @@ from rich.table import Table
 
 from smartnic.cli.common import CONFIG_ERROR_EXIT, console, err_console, load_or_exit
 from smartnic.scenarios.sends import SendError
-from smartnic.telemetry.trace import TraceResult, trace as run_trace
+from smartnic.telemetry.trace import TraceResult
+from smartnic.telemetry.trace import trace as run_trace
 
 VERDICT_STYLE = {"pass": "green", "drop": "bold red", "skip": "dim", "deliver": "bold green",
                  "forward": "cyan", "answer": "bold green", "hit": "magenta"}

@@ -5,7 +5,10 @@ from __future__ import annotations
 from smartnic.compiler.cidr import parse_cidr, parse_ip
 from smartnic.compiler.flowlog_specs import compile_flow_log_specs, eni_log_contexts
 from smartnic.compiler.mapping import (
-    EDGE_UNDERLAY_IP, assign_tags, assign_vnis, synthetic_mac,
+    EDGE_UNDERLAY_IP,
+    assign_tags,
+    assign_vnis,
+    synthetic_mac,
 )
 from smartnic.compiler.nacl import compile_nacls
 from smartnic.compiler.program import Program
@@ -32,7 +35,7 @@ def compile_program(config: Config, generation: int = 1) -> Program:
     gateways = [g.id for g in [*config.igws, *config.vgws]]
     gateway_macs = {g: synthetic_mac(g) for g in gateways}
     hosts = {
-        h.id: HostView(h.id, parse_ip(h.underlay_ip or "0.0.0.0")[1], tuple(h.enis))
+        h.id: HostView(h.id, parse_ip(h.underlay_ip or "0.0.0.0")[1], tuple(h.enis), h.kind)
         for h in config.hosts
     }
     return Program(

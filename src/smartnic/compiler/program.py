@@ -13,6 +13,7 @@ from smartnic.compiler.nacl import CompiledNacl
 from smartnic.compiler.routes import CompiledRouteTable
 from smartnic.compiler.views import EniView, HostView, SubnetView, VpcView
 from smartnic.model.config import Config
+from smartnic.packet.overlay import OverlayKind
 from smartnic.telemetry.flowlogs import EniLogContext, FlowLogSpec
 
 
@@ -20,7 +21,7 @@ from smartnic.telemetry.flowlogs import EniLogContext, FlowLogSpec
 class Program:
     generation: int
     config: Config
-    overlay: str  # "vxlan" | "geneve"
+    overlay: OverlayKind
     vpcs: Mapping[str, VpcView]
     vpc_by_vni: Mapping[int, VpcView]
     subnets: Mapping[str, SubnetView]

@@ -84,3 +84,4 @@ class HostView:
     id: str
     underlay_ip: int
     eni_ids: tuple[str, ...]
+    kind: str = "smartnic"  # or "kernel": a plain VXLAN peer (RFC 7348, no sender identity)

@@ -9,6 +9,7 @@ without walking the stages again.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from smartnic.dataplane.conntrack.table import CtEntry
 from smartnic.dataplane.verdict import Drop, Hop
@@ -34,8 +35,8 @@ class LogPacket:
     """One flow-log observation per packet; the flow's addresses are fixed per action."""
 
     eni_id: str
-    direction: str  # ENI-relative
-    action: str  # ACCEPT | REJECT
+    direction: Literal["ingress", "egress"]  # ENI-relative
+    action: Literal["ACCEPT", "REJECT"]
     traffic_path: int | None
     ip_version: int
     pkt_src: str
@@ -60,7 +61,7 @@ class ToUnderlay:
     host_id: str
     underlay_ip: int
     vni: int
-    sender_tag: int
+    sender_tag: int | None  # None: plain RFC 7348 VXLAN for a kernel VXLAN peer
     eth_src: bytes  # inner frame MACs after the router rewrite (ENI-R5)
     eth_dst: bytes
     udp_src_port: int  # entropy from the inner flow (RFC 7348 §5)

@@ -8,6 +8,7 @@ the hops explaining it, the effects to replay, and the output or drop it ends wi
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 from smartnic.clock import Clock
 from smartnic.compiler.cidr import format_ip
@@ -23,7 +24,7 @@ from smartnic.telemetry.counters import Counters
 from smartnic.telemetry.flowlogs import FlowLogCollector
 
 # Flow-log action of the sender's egress record by drop stage (FL-R13, ORD-R1).
-_EGRESS_LOG_ON_DROP = {
+_EGRESS_LOG_ON_DROP: dict[str, Literal["ACCEPT", "REJECT"]] = {
     "src_sg_egress": "REJECT",
     "src_nacl_egress": "REJECT",
     "no_route": "ACCEPT",
@@ -31,7 +32,9 @@ _EGRESS_LOG_ON_DROP = {
     "no_transit": "ACCEPT",
     "no_destination": "ACCEPT",
 }
-_INGRESS_LOG_ON_DROP = {"dst_nacl_ingress": "REJECT", "dst_sg_ingress": "REJECT"}
+_INGRESS_LOG_ON_DROP: dict[str, Literal["ACCEPT", "REJECT"]] = {
+    "dst_nacl_ingress": "REJECT", "dst_sg_ingress": "REJECT",
+}
 
 
 @dataclass
@@ -97,14 +100,14 @@ class Walk:
             self.log(self.dst_eni.id, "ingress", _INGRESS_LOG_ON_DROP[drop_stage])
         return False
 
-    def log_egress(self, action: str) -> None:
+    def log_egress(self, action: Literal["ACCEPT", "REJECT"]) -> None:
         """The sender's egress record, once per packet (FL-R13)."""
         if self.src_eni is not None and not self.egress_logged:
             self.log(self.src_eni.id, "egress", action, self.traffic_path)
             self.egress_logged = True
 
-    def log(self, eni_id: str, direction: str, action: str,
-            traffic_path: int | None = None) -> None:
+    def log(self, eni_id: str, direction: Literal["ingress", "egress"],
+            action: Literal["ACCEPT", "REJECT"], traffic_path: int | None = None) -> None:
         pkt = self.pkt
         self.effects.append(LogPacket(
             eni_id, direction, action, traffic_path, pkt.ip_version,

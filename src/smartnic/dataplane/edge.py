@@ -29,10 +29,18 @@ from smartnic.dataplane.actions import ToUnderlay
 from smartnic.dataplane.intake import Arrival, receive
 from smartnic.dataplane.journal import PacketEvent
 from smartnic.dataplane.keys import l4_identity
+from smartnic.dataplane.l2 import is_l2_control
 from smartnic.dataplane.nat import rewrite_ipv4
 from smartnic.dataplane.runner import Emission, overlay_frame
 from smartnic.dataplane.verdict import DROP, FORWARD, PASS, Drop, Hop
-from smartnic.packet import MalformedPacket, Packet, flow_entropy_port, parse_frame
+from smartnic.packet import (
+    MalformedPacket,
+    Packet,
+    build_arp,
+    build_neighbor_advertisement,
+    flow_entropy_port,
+    parse_frame,
+)
 from smartnic.ports.base import Port
 from smartnic.telemetry.counters import Counters
 
@@ -115,6 +123,8 @@ class EdgeEngine:
             pkt = parse_frame(frame)
         except MalformedPacket as error:
             return self._finish(name, hops, Drop("parse", error.reason), [])
+        if name == INTERNET and is_l2_control(pkt):
+            return self._answer_neighbors(pkt, hops)
         if name != INTERNET or pkt.ip_version == 0:
             return self._finish(name, hops, Drop("parse", "not_ip"), [])
         found = self._public_target(pkt, hops)
@@ -129,19 +139,38 @@ class EdgeEngine:
             return self._finish(name, hops, target, [])
         return self._finish(name, hops, None, [self._encap(vpc, target, frame, pkt, hops)])
 
-    def _public_target(self, pkt: Packet, hops: list[Hop]) -> tuple[EniView, VpcView] | Drop:
-        program = self.program
-        if pkt.ip_version == 4:
-            eni_id = program.public_owner.get(pkt.dst_ip)
-            if eni_id is None:
-                return Drop("no_destination", "unknown_public_ip")
-            eni = program.enis[eni_id]
+    def _answer_neighbors(self, pkt: Packet, hops: list[Hop]) -> list[Emission]:
+        """The internet's router resolves the cloud's public addresses to the gateway MAC."""
+        target = pkt.arp.target_ip if pkt.arp is not None else pkt.nd_target
+        version = 4 if pkt.arp is not None else 6
+        found = None if target is None else self._public_target_of(version, target)
+        if target is None or found is None or (pkt.arp is not None and pkt.arp.op != 1):
+            hops.append(Hop(self.name, "l2", "skip", "not a public address of this cloud"))
+            return self._finish(INTERNET, hops, None, [])
+        mac = self.program.gateway_macs[self.program.vpcs[found.vpc_id].igw_id or ""]
+        if pkt.arp is not None:
+            reply = build_arp(op=2, sender_mac=mac, sender_ip=target, target_mac=pkt.arp.sender_mac,
+                              target_ip=pkt.arp.sender_ip, eth_dst=pkt.arp.sender_mac)
         else:
-            eni = next((e for v in program.vpcs.values() if v.igw_id
-                        for e in [program.owner_of(v.id, 6, pkt.dst_ip)] if e), None)
-            if eni is None:
-                return Drop("no_destination", "unknown_public_ip")
-        vpc = program.vpcs[eni.vpc_id]
+            reply = build_neighbor_advertisement(
+                src_mac=mac, dst_mac=pkt.eth_src, src_ip=target, dst_ip=pkt.src_ip,
+                target_ip=target, target_mac=mac, router=True, solicited=True)
+        hops.append(Hop(self.name, "l2", "answer", "public address answered by the gateway"))
+        return self._finish(INTERNET, hops, None, [Emission(INTERNET, reply)])
+
+    def _public_target_of(self, version: int, address: int) -> EniView | None:
+        program = self.program
+        if version == 4:
+            eni_id = program.public_owner.get(address)
+            return program.enis[eni_id] if eni_id else None
+        return next((e for v in program.vpcs.values() if v.igw_id
+                     for e in [program.owner_of(v.id, 6, address)] if e), None)
+
+    def _public_target(self, pkt: Packet, hops: list[Hop]) -> tuple[EniView, VpcView] | Drop:
+        eni = self._public_target_of(pkt.ip_version, pkt.dst_ip)
+        if eni is None:
+            return Drop("no_destination", "unknown_public_ip")
+        vpc = self.program.vpcs[eni.vpc_id]
         if vpc.igw_id is None:
             return Drop("no_transit", "no_internet_gateway")
         if pkt.ip_version == 4:

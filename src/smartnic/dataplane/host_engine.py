@@ -14,7 +14,7 @@ from dataclasses import replace
 from smartnic.clock import Clock
 from smartnic.compiler.program import Program
 from smartnic.dataplane import l2
-from smartnic.dataplane.actions import FlowAction, Output, ToService, ToVm
+from smartnic.dataplane.actions import FlowAction, Output, ToService, ToUnderlay, ToVm
 from smartnic.dataplane.allowance import Allowances
 from smartnic.dataplane.conntrack.table import ConntrackTable
 from smartnic.dataplane.context import EngineContext
@@ -22,7 +22,7 @@ from smartnic.dataplane.flowtable import FlowTable, FragmentTable
 from smartnic.dataplane.intake import Arrival, receive
 from smartnic.dataplane.journal import PacketEvent
 from smartnic.dataplane.keys import fragment_key, underlay_flow_key, vm_flow_key
-from smartnic.dataplane.runner import ActionRunner, Emission
+from smartnic.dataplane.runner import ActionRunner, Emission, overlay_frame
 from smartnic.dataplane.services import ServiceDesk
 from smartnic.dataplane.slowpath import decide_from_underlay, decide_from_vm
 from smartnic.dataplane.verdict import DROP, Drop, Hop
@@ -144,6 +144,8 @@ class HostEngine:
         arrival = receive(self.ctx.program, self.ctx.underlay_ip, frame)
         if isinstance(arrival, Drop):
             return self._refuse("underlay", arrival, out)
+        if l2.is_l2_control(arrival.pkt):
+            return self._answer_remote_l2(arrival, out)
         receiver = self.ctx.program.eni_by_mac.get(arrival.pkt.eth_dst)
         if receiver is None or receiver.host_id != self.host_id:
             return self._refuse("underlay", Drop("decap", "unknown_eni"), out)
@@ -197,6 +199,23 @@ class HostEngine:
         kind = "arp" if pkt.arp is not None else "neighbor discovery"
         detail = f"{kind} answered by the VPC router" if replies else f"{kind} absorbed"
         self._record(source, (Hop(self.host_id, "l2", "answer", detail),), None, emitted, False)
+
+    def _answer_remote_l2(self, arrival: Arrival, out: list[Emission]) -> None:
+        """ARP/ND flooded by a kernel VXLAN peer: answer for the ENIs of this host only."""
+        program, sender = self.ctx.program, arrival.sender
+        assert sender is not None and arrival.source_host is not None
+        replies = [r for r in l2.answer(program, sender, arrival.pkt)
+                   if program.eni_by_mac.get(r[6:12]) in program.enis_on(self.host_id)]
+        host = program.hosts[arrival.source_host]
+        for reply in replies:
+            output = ToUnderlay(host.id, host.underlay_ip, arrival.overlay.vni, None,
+                                reply[6:12], reply[:6], arrival.overlay.udp_src_port)
+            out.append(Emission("underlay", overlay_frame(program.overlay,
+                                                          self.ctx.underlay_ip, output, reply)))
+        self.ctx.counters.add(sender.id, "l2_answered" if replies else "l2_absorbed")
+        hop = Hop(self.host_id, "l2", "answer" if replies else "skip",
+                  f"{'answered' if replies else 'not ours:'} neighbour request from {sender.id}")
+        self._record("underlay", (hop,), None, out[-len(replies):] if replies else [], False)
 
     def _refuse(self, source: str, drop: Drop, out: list[Emission]) -> None:
         self.ctx.counters.drop(drop.eni_id, drop.stage, drop.reason)

@@ -3,9 +3,12 @@
 Checks, in order: a well-formed VXLAN/Geneve frame addressed to this engine; an outer
 source that is a known host or the edge; a known VNI; a well-formed inner frame; a sender
 identity that lives on the outer source host (an ENI tag) or is the edge's gateway tag.
-A frame from a plain RFC 7348 peer carries no identity; SG references then fall back to
-addresses. Drops: `decap` (`not_for_this_host`, `unknown_underlay_source`, `unknown_vni`,
-`sender_mismatch`, `unknown_sender`, `geneve_oam`, packet reasons) and `parse`.
+A kernel VXLAN host (plain RFC 7348) carries no identity: its sender is the ENI owning the
+inner source MAC, which must live on that host. ARP and neighbour discovery arrive only
+from such hosts (smartnic engines answer them locally) and are returned for the engine to
+answer. Drops: `decap` (`not_for_this_host`, `unknown_underlay_source`, `unknown_vni`,
+`sender_mismatch`, `unknown_sender`, `missing_sender_identity`, `geneve_oam`, packet
+reasons) and `parse`.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ class Arrival:
     sender: EniView | None
     sender_tag: int
     from_edge: bool
+    source_host: str | None
 
 
 def receive(program: Program, own_ip: int, frame: bytes) -> Arrival | Drop:
@@ -50,22 +54,29 @@ def receive(program: Program, own_ip: int, frame: bytes) -> Arrival | Drop:
         pkt = parse_frame(inner)
     except MalformedPacket as error:
         return Drop("parse", error.reason)
-    if pkt.ip_version == 0:
+    plain_peer = source_host is not None and program.hosts[source_host].kind == "kernel"
+    if pkt.ip_version == 0 and not (plain_peer and pkt.arp is not None):
         return Drop("parse", "not_ip")
     tag = overlay.sender_tag if overlay.sender_tag is not None else UNKNOWN_TAG
-    sender, problem = _sender(program, tag, source_host, from_edge)
+    sender, problem = _sender(program, tag, source_host, from_edge, pkt, plain_peer)
     if problem:
         return Drop("decap", problem)
-    return Arrival(overlay, inner, pkt, vpc, sender, tag, from_edge)
+    return Arrival(overlay, inner, pkt, vpc, sender, tag, from_edge, source_host)
 
 
 def _sender(
-    program: Program, tag: int, source_host: str | None, from_edge: bool
+    program: Program, tag: int, source_host: str | None, from_edge: bool, pkt: Packet,
+    plain_peer: bool,
 ) -> tuple[EniView | None, str | None]:
     if tag == GATEWAY_TAG:
         return None, None if from_edge else "sender_mismatch"
     if tag == UNKNOWN_TAG:
-        return None, None
+        if not plain_peer:
+            return None, "missing_sender_identity"
+        sender = program.eni_by_mac.get(pkt.eth_src)
+        if sender is None:
+            return None, "unknown_sender"
+        return (sender, None) if sender.host_id == source_host else (None, "sender_mismatch")
     sender = program.eni_by_tag.get(tag)
     if sender is None:
         return None, "unknown_sender"

@@ -17,7 +17,7 @@ from smartnic.dataplane.context import EngineContext
 from smartnic.dataplane.services import ServiceDesk
 from smartnic.dataplane.verdict import Drop
 from smartnic.packet import build_icmp_frag_needed, build_icmpv6_packet_too_big, fragment_ipv4
-from smartnic.packet.overlay import encapsulate
+from smartnic.packet.overlay import OverlayKind, encapsulate
 from smartnic.packet.parse import Packet
 from smartnic.telemetry.flowlogs import FlowObservation
 
@@ -32,7 +32,7 @@ def underlay_mac(ip: int) -> bytes:
     return bytes([0x02, 0x5E]) + ip.to_bytes(4, "big")
 
 
-def overlay_frame(kind: str, own_ip: int, output: act.ToUnderlay, frame: bytes) -> bytes:
+def overlay_frame(kind: OverlayKind, own_ip: int, output: act.ToUnderlay, frame: bytes) -> bytes:
     """The inner frame with router-rewritten MACs, encapsulated for the underlay."""
     inner = output.eth_dst + output.eth_src + frame[12:]
     return encapsulate(
@@ -96,7 +96,8 @@ class ActionRunner:
 
     def _emit(self, output: act.Output, frame: bytes, out: list[Emission]) -> None:
         if isinstance(output, act.ToVm):
-            out.append(Emission(f"vm:{output.eni_id}", output.eth_dst + output.eth_src + frame[12:]))
+            rewritten = output.eth_dst + output.eth_src + frame[12:]
+            out.append(Emission(f"vm:{output.eni_id}", rewritten))
             self.ctx.counters.add(output.eni_id, "rx_packets")
         elif isinstance(output, act.ToUnderlay):
             out.append(Emission("underlay", overlay_frame(

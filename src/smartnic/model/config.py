@@ -154,6 +154,9 @@ class Host(Frozen):
     id: str
     enis: list[str] = []
     underlay_ip: str | None = None
+    # "kernel": a plain Linux VXLAN host (bridge + vxlan device, no smartnic engine). Its VMs
+    # get no policy on their own side; engines send it RFC 7348 VXLAN without identity bits.
+    kind: Literal["smartnic", "kernel"] = "smartnic"
 
 
 class Config(Frozen):

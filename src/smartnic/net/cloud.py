@@ -106,10 +106,11 @@ class Cloud:
             moved += self._collect(journey)
             if not moved:
                 break
-        for engine in [*self.hosts.values(), self.edge]:
-            if engine.journal is not None:
-                journey.events.extend(engine.journal)
-                engine.journal.clear()
+        journals = [e.journal for e in self.hosts.values()] + [self.edge.journal]
+        for journal in journals:
+            if journal is not None:
+                journey.events.extend(journal)
+                journal.clear()
         journey.events.sort(key=lambda event: event.seq)
         return journey
 

@@ -96,7 +96,8 @@ def run_scenario(scenario: Mapping[str, Any],
 
 def _run_steps(scenario: Mapping[str, Any], topologies: Mapping[str, Any],
                result: ScenarioResult) -> None:
-    base = topologies.get(scenario.get("topology"), {}) if scenario.get("topology") else {}
+    topology = scenario.get("topology")
+    base = topologies.get(str(topology), {}) if topology else {}
     session = Session(deep_merge(base, scenario.get("config") or {}))
     for index, step in enumerate(scenario.get("steps", []), start=1):
         outcome = session.run_step(step)

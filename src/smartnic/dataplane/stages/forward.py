@@ -46,16 +46,19 @@ def forward(ctx: EngineContext, walk: Walk) -> bool:
         walk.passed(STAGE, f"{dst.id} is on this host ({ctx.name}): no encapsulation")
         return True
     host = program.hosts[dst.host_id]
-    return _encap(ctx, walk, host.id, host.underlay_ip, dst.mac, dst)
+    return _encap(ctx, walk, host.id, host.underlay_ip, dst.mac, dst, host.kind == "kernel")
 
 
 def _encap(ctx: EngineContext, walk: Walk, host_id: str, underlay_ip: int, dst_mac: bytes,
-           receiver: EniView | None) -> bool:
+           receiver: EniView | None, plain: bool = False) -> bool:
     assert walk.src_eni is not None and walk.vpc is not None
-    walk.output = ToUnderlay(host_id, underlay_ip, walk.vpc.vni, walk.src_eni.tag,
+    # A plain VXLAN peer drops frames with identity bits set (Linux checks reserved flags).
+    tag = None if plain else walk.src_eni.tag
+    walk.output = ToUnderlay(host_id, underlay_ip, walk.vpc.vni, tag,
                              inner_source_mac(ctx, walk, receiver), dst_mac,
                              flow_entropy_port(zlib.crc32(repr(l4_identity(walk.pkt)).encode())))
     walk.note(STAGE, FORWARD,
               f"{ctx.program.overlay.upper()} VNI {walk.vpc.vni} ({walk.vpc.id}) to {host_id} "
-              f"{format_ip(4, underlay_ip)}, sender identity {walk.src_eni.tag}")
+              f"{format_ip(4, underlay_ip)}, "
+              + ("plain RFC 7348 (kernel VXLAN peer)" if plain else f"sender identity {tag}"))
     return False

@@ -48,6 +48,7 @@ def _evaluate(ctx: EngineContext, walk: Walk, eni: EniView, direction: str, stag
     if untracked:
         why = "not tracked (SG-R20)" if tup is not None and tup.forward else "not trackable"
         return walk.passed(stage, f"allowed by rule, {why}", rule_text)
+    assert tup is not None
     entry = ctx.conntrack.create(eni.id, tup, direction, walk.now_s)
     if entry is None:
         return walk.dropped(stage, "conntrack_full", "conntrack_table_full",

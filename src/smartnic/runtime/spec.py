@@ -1,0 +1,37 @@
+"""What one engine process needs to start: written by `smartnic up`, read by `smartnic engine`.
+
+One JSON file per engine. A host engine reads its VM ports (host-side veth names, one per
+local ENI) and its underlay address; the edge engine reads the interface facing the
+internet namespace. Control socket and flow-log directory live in the topology's state
+directory.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+
+class EngineSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    role: Literal["host", "edge"]
+    host_id: str  # "edge" for the edge
+    config_path: str
+    netns: str
+    underlay_ip: str
+    vm_ports: dict[str, str] = {}  # ENI id -> interface name in the engine's namespace
+    internet_ifname: str | None = None  # edge only
+    control_socket: str
+    flowlog_dir: str
+    log_path: str
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(self.model_dump_json(indent=2))
+
+    @classmethod
+    def load(cls, path: Path) -> EngineSpec:
+        return cls.model_validate_json(path.read_text())
