@@ -23,7 +23,7 @@ from smartnic.dataplane.intake import Arrival, receive
 from smartnic.dataplane.journal import PacketEvent
 from smartnic.dataplane.keys import fragment_key, underlay_flow_key, vm_flow_key
 from smartnic.dataplane.runner import ActionRunner, Emission, overlay_frame
-from smartnic.dataplane.services import ServiceDesk
+from smartnic.dataplane.services import ServiceDesk, default_responders
 from smartnic.dataplane.slowpath import decide_from_underlay, decide_from_vm
 from smartnic.dataplane.verdict import DROP, Drop, Hop
 from smartnic.packet import MalformedPacket, Packet, parse_frame
@@ -50,6 +50,7 @@ class HostEngine:
         self.flows = FlowTable()
         self.fragments = FragmentTable()
         self.services = ServiceDesk(counters, clock.now)
+        self.services.responders = default_responders()
         self.runner = ActionRunner(self.ctx, self.services)
         self.journal: list[PacketEvent] | None = [] if journal else None
         self.flow_log_records: list[FlowLogRecord] = []
