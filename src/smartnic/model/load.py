@@ -1,0 +1,115 @@
+"""Entry points that turn user input into a validated, complete Config.
+
+* `load_config(data)`: a native config mapping (the `config` schema of the scenario files)
+  → parse (pydantic) → unique ids → normalize → validate → Config. Every refusal is a
+  ConfigError naming the object id and field; pydantic errors are converted, never leaked.
+* `load_config_file(path)`: a directory → AWS describe-* JSON (`model.aws_json`); a YAML
+  (or JSON) file → native config. A scenario file is refused with a pointer to its
+  `topologies`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from smartnic.model.aws_json import load_aws_directory
+from smartnic.model.config import Config
+from smartnic.model.errors import ConfigError
+from smartnic.model.normalize import normalize
+from smartnic.model.validate import check_unique_ids, validate
+
+CONFIG_OBJECT = "config"
+AWS_TOP_LEVEL_KEYS = {"Vpcs", "Subnets", "SecurityGroups", "NetworkAcls", "RouteTables"}
+
+
+def load_config(data: dict[str, Any]) -> Config:
+    if not isinstance(data, dict):
+        raise ConfigError(CONFIG_OBJECT, "(root)", "a config must be a mapping")
+    try:
+        config = Config.model_validate(data)
+    except ValidationError as error:
+        raise _config_error(data, error) from None
+    check_unique_ids(config)
+    config = normalize(config)
+    validate(config)
+    return _sorted_nacl_rules(config)
+
+
+def _sorted_nacl_rules(config: Config) -> Config:
+    """NACL rules in evaluation order (NACL-R3), once numbers are known to be unique."""
+    nacls = [
+        nacl.model_copy(
+            update={
+                "ingress": sorted(nacl.ingress, key=lambda rule: rule.n),
+                "egress": sorted(nacl.egress, key=lambda rule: rule.n),
+            }
+        )
+        for nacl in config.nacls
+    ]
+    return config.model_copy(update={"nacls": nacls})
+
+
+def _config_error(data: dict[str, Any], error: ValidationError) -> ConfigError:
+    """The first pydantic error as a ConfigError naming the object's id and the field path."""
+    detail = error.errors()[0]
+    path = _data_path(data, detail["loc"], detail["type"])
+    if len(path) >= 2 and isinstance(path[1], int):
+        item = data[str(path[0])][path[1]]
+        has_id = isinstance(item, dict) and isinstance(item.get("id"), str) and item["id"].strip()
+        object_id = item["id"] if has_id else f"{path[0]}[{path[1]}]"
+        rest = path[2:]
+    else:
+        object_id, rest = CONFIG_OBJECT, path
+    return ConfigError(object_id, _field_text(rest) or "(item)", detail["msg"])
+
+
+def _data_path(data: Any, loc: tuple[Any, ...], error_type: str) -> list[str | int]:
+    """The part of a pydantic `loc` that indexes the data (drops union-member tags)."""
+    path: list[str | int] = []
+    node = data
+    for part in loc:
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        else:
+            if error_type == "missing" and isinstance(part, str):
+                path.append(part)
+            break
+        path.append(part)
+    return path
+
+
+def _field_text(path: list[str | int]) -> str:
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def load_config_file(path: str | Path) -> Config:
+    location = Path(path)
+    if location.is_dir():
+        return load_config(load_aws_directory(location))
+    try:
+        data = yaml.safe_load(location.read_text())
+    except (OSError, yaml.YAMLError) as error:
+        raise ConfigError(str(location), "(file)", f"cannot read: {error}") from None
+    if isinstance(data, dict) and ("scenarios" in data or "topologies" in data):
+        raise ConfigError(
+            str(location),
+            "scenarios",
+            "this is a scenario file, not a config: load one of "
+            "its topologies (merged with a scenario's config) instead",
+        )
+    if isinstance(data, dict) and AWS_TOP_LEVEL_KEYS & data.keys():
+        raise ConfigError(
+            str(location),
+            next(iter(AWS_TOP_LEVEL_KEYS & data.keys())),
+            "AWS describe-* output: put the describe files in one directory and load the directory",
+        )
+    return load_config(data)
