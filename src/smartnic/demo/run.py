@@ -15,7 +15,6 @@ from smartnic.demo.sample import SAMPLE_CONFIG
 from smartnic.demo.traffic import ATTEMPTS
 from smartnic.model import load_config
 from smartnic.net.cloud import Cloud
-from smartnic.net.journey import Journey
 from smartnic.packet import build_arp
 from smartnic.scenarios.sends import build_send
 from smartnic.telemetry.flowlogs import FlowLogRecord
@@ -79,12 +78,7 @@ def _resolve_gateways(cloud: Cloud) -> int:
 
 def _attempt(cloud: Cloud, description: str, spec: dict) -> Attempt:  # type: ignore[type-arg]
     send = build_send(cloud.program, spec)
-    journey = Journey()
-    for frame in send.frames:
-        step = (cloud.send_from_internet(frame) if send.origin == "internet"
-                else cloud.send_from_vm(send.origin, frame))
-        journey.events += step.events
-        journey.received += step.received
+    journey = cloud.send(send.origin, send.frames)
     first_outcome = next((e for e in journey.events if e.drop or e.delivered_to), None)
     hops = [h for e in journey.events if e.seq <= (first_outcome.seq if first_outcome else -1)
             for h in e.hops]

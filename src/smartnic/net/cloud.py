@@ -8,6 +8,7 @@ runs the cloud until it is quiet, returning the Journey of that frame and its co
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from smartnic.clock import Clock, VirtualClock
@@ -90,6 +91,16 @@ class Cloud:
             self.hosts[eni.host_id].attach(eni.id, vm.port)
 
     # -- traffic -------------------------------------------------------------------------
+    def send(self, origin: str, frames: Sequence[bytes]) -> Journey:
+        """Frames from a VM (`origin` = ENI id) or the internet, one after the other."""
+        combined = Journey()
+        for frame in frames:
+            step = (self.send_from_internet(frame) if origin == INTERNET
+                    else self.send_from_vm(origin, frame))
+            combined.events += step.events
+            combined.received += step.received
+        return combined
+
     def send_from_vm(self, eni_id: str, frame: bytes) -> Journey:
         self.vms[eni_id].send(frame)
         return self.run()

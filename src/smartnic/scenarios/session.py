@@ -70,22 +70,11 @@ class Session:
         for index in range(send.count):
             if send.count > 1 and send.spread_s:
                 self.move_to(start + send.spread_s * index / (send.count - 1))
-            journeys.append(self.inject(send.origin, send.frames))
+            journeys.append(self.cloud.send(send.origin, send.frames))
         delivered = sum(j.result == "delivered" for j in journeys)
         result = "delivered" if delivered == len(journeys) else (
             "dropped" if delivered == 0 else "partial")
         return StepOutcome(result, journeys)
-
-    def inject(self, origin: str, frames: tuple[bytes, ...]) -> Journey:
-        combined = Journey()
-        for frame in frames:
-            if origin == "internet":
-                journey = self.cloud.send_from_internet(frame)
-            else:
-                journey = self.cloud.send_from_vm(origin, frame)
-            combined.events += journey.events
-            combined.received += journey.received
-        return combined
 
     def change(self, edit: Any) -> StepOutcome:
         try:

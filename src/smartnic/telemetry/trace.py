@@ -15,7 +15,6 @@ from smartnic.clock import VirtualClock
 from smartnic.dataplane.verdict import Hop
 from smartnic.model.config import Config
 from smartnic.net.cloud import Cloud
-from smartnic.net.journey import Journey
 from smartnic.scenarios.sends import build_send
 
 
@@ -54,12 +53,7 @@ def replay(config: Config, sends: Iterable[Mapping[str, Any]],
 
 def _one(cloud: Cloud, spec: Mapping[str, Any]) -> TraceResult:
     send = build_send(cloud.program, spec)
-    journey = Journey()
-    for frame in send.frames:
-        step = (cloud.send_from_internet(frame) if send.origin == "internet"
-                else cloud.send_from_vm(send.origin, frame))
-        journey.events += step.events
-        journey.received += step.received
+    journey = cloud.send(send.origin, send.frames)
     delivered = journey.result == "delivered"
     drop = journey.drop
     return TraceResult(
