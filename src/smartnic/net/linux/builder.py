@@ -23,7 +23,13 @@ from pyroute2 import netns as pyroute2_netns
 
 from smartnic.net.linux.layout import Bridge, Interface, Neighbor, Route, TopologyPlan, Veth, Vxlan
 from smartnic.net.linux.names import default_state_path
-from smartnic.net.linux.nsexec import ingress_drop_ruleset, list_namespaces, load_nft, write_sysctls
+from smartnic.net.linux.nsexec import (
+    disable_tx_offloads,
+    ingress_drop_ruleset,
+    list_namespaces,
+    load_nft,
+    write_sysctls,
+)
 from smartnic.net.linux.state import (
     TopologyExists,
     create_state,
@@ -147,6 +153,8 @@ def _configure(ipr: IPRoute, interface: Interface) -> None:
         ipr.link("set", index=index, **settings)
     # While the link is down, so it never sends a router solicitation or answers ARP.
     write_sysctls(interface.netns, interface.sysctls)
+    if interface.offloads_off:
+        disable_tx_offloads(interface.netns, interface.name)
     for text in interface.addresses:
         address = ipaddress.ip_interface(text)
         ipr.addr("add", index=index, address=str(address.ip),

@@ -30,6 +30,9 @@ class Interface:
     addresses: tuple[str, ...] = ()  # "address/prefix_len"; IPv6 ones are added `nodad`
     master: str | None = None  # a bridge in the same namespace
     sysctls: tuple[Sysctl, ...] = ()  # applied before the link goes up
+    # The far end is read by an engine through AF_PACKET: frames must leave this stack
+    # complete (checksums filled in, no TSO/GSO super-frames).
+    offloads_off: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,6 +6,8 @@
 * `write_sysctls(netns, items)`: pyroute2 has no sysctl API, and /proc/sys/net shows the
   namespace of the *thread* that opens it, so a short-lived thread enters the namespace
   (setns affects only the calling thread) and writes there;
+* `disable_tx_offloads(netns, ifname)`: checksums and segmentation done by the stack, for
+  links whose far end an engine reads (pyroute2's ethtool, in a thread in the namespace);
 * `load_nft(netns, ruleset)`: pyroute2's nftables support has no ruleset compiler, so
   rules go through the `nft` command.
 """
@@ -14,15 +16,23 @@ from __future__ import annotations
 
 import subprocess
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
 from pyroute2 import netns as pyroute2_netns
+from pyroute2.ethtool import Ethtool
 
 from smartnic.net.linux.layout import Sysctl
 
 DEFAULT_TIMEOUT_S = 10.0
+TX_OFFLOADS = (
+    "tx-checksum-ip-generic", "tx-checksum-ipv4", "tx-checksum-ipv6", "tx-checksum-sctp",
+    "tx-generic-segmentation", "tx-tcp-segmentation", "tx-tcp6-segmentation",
+    "tx-tcp-ecn-segmentation", "tx-tcp-mangleid-segmentation", "tx-tcp-accecn-segmentation",
+    "tx-udp-segmentation",
+)
 
 
 def _argv(netns: str, argv: Sequence[str]) -> list[str]:
@@ -48,17 +58,44 @@ def write_sysctls(netns: str, items: Iterable[Sysctl]) -> None:
     pending = list(items)
     if not pending:
         return
+
+    def write() -> None:
+        for key, value in pending:
+            Path("/proc/sys", key).write_text(value)
+
+    _in_namespace(netns, write)
+
+
+def disable_tx_offloads(netns: str, ifname: str) -> None:
+    """Checksums computed and segments cut by the stack itself on `ifname` (inside `netns`).
+
+    A userspace data plane reading the far end of a veth would otherwise see partial
+    checksums (CHECKSUM_PARTIAL) and TSO/GSO frames larger than the MTU.
+    """
+    _in_namespace(netns, lambda: _features_off(ifname, TX_OFFLOADS))
+
+
+def _features_off(ifname: str, names: Iterable[str]) -> None:
+    with closing(Ethtool()) as ethtool:
+        features = ethtool.get_features(ifname)
+        for name in names:
+            if name in features.features:
+                features.features[name].enable = False
+        ethtool.set_features(ifname, features)
+
+
+def _in_namespace(netns: str, action: Callable[[], None]) -> None:
+    """Run `action` in a thread that entered `netns` (setns affects only that thread)."""
     errors: list[BaseException] = []
 
-    def enter_and_write() -> None:
+    def enter_and_run() -> None:
         try:
             pyroute2_netns.setns(netns, flags=0)
-            for key, value in pending:
-                Path("/proc/sys", key).write_text(value)
+            action()
         except BaseException as error:  # reported to the caller's thread below
             errors.append(error)
 
-    worker = threading.Thread(target=enter_and_write, name=f"sysctl-{netns}")
+    worker = threading.Thread(target=enter_and_run, name=f"in-{netns}")
     worker.start()
     worker.join()
     if errors:

@@ -149,7 +149,8 @@ class _Planner:
         inet_mac = bytes_to_mac(INTERNET_ROUTER_MAC)
         self.veths.append(Veth(
             Interface(edge_ns, external, mac=EDGE_EXTERNAL_MAC, sysctls=_silent(external)),
-            Interface(inet_ns, inet_dev, mac=inet_mac, addresses=INTERNET_ADDRESSES)))
+            Interface(inet_ns, inet_dev, mac=inet_mac, addresses=INTERNET_ADDRESSES,
+                      offloads_off=True)))
         self.engine_links.append((edge_ns, external))
         routes = [Route(inet_ns, inet_dev, f"{int_to_ip(4, ip)}/32", EDGE_NEXT_HOP[4])
                   for ip in sorted(self.program.public_owner)]
@@ -171,7 +172,8 @@ class _Planner:
             self.namespaces.append(Namespace(netns, "vm", eni.id))
             addresses, routes = self.vm_addressing(netns, eni.id, eni.ips, eni.ipv6)
             mac = bytes_to_mac(view.mac)
-            vm_end = Interface(netns, VM_DEVICE, mac=mac, mtu=view.mtu, addresses=addresses)
+            vm_end = Interface(netns, VM_DEVICE, mac=mac, mtu=view.mtu, addresses=addresses,
+                               offloads_off=True)
             port = host.vm_links[eni.id]
             if host.kind == "kernel":
                 master = self.vpc_bridge(host, view.vpc_id)
