@@ -1,0 +1,100 @@
+"""Helpers for the real-traffic tests: a topology brought `up` for a test, and tools in VMs.
+
+Not a conftest: test modules import it. Every topology gets a unique name and is brought
+down even when the test fails; everything started in a namespace is stopped by PID.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from smartnic.net.linux import list_namespaces, run_in
+from smartnic.runtime import orchestrate as orch
+
+ROOT_REASON = "needs root and Linux network namespaces"
+
+
+def require_root() -> None:
+    if os.geteuid() != 0 or subprocess.run(["ip", "netns", "list"],
+                                           capture_output=True).returncode != 0:
+        pytest.skip(ROOT_REASON)
+
+
+def unique_name() -> str:
+    return "t" + secrets.token_hex(3)
+
+
+@contextlib.contextmanager
+def topology_up(config: dict[str, Any], workdir: Path) -> Iterator[orch.Topology]:
+    """`smartnic up` of `config` under a unique name, always brought down afterwards."""
+    path = workdir / "cloud.yaml"
+    path.write_text(yaml.safe_dump(config))
+    name = unique_name()
+    topo = orch.topology(name)
+    try:
+        orch.up(path, name, workdir / "flowlogs")
+        yield topo
+    finally:
+        orch.down(topo)
+        left = [ns for ns in list_namespaces() if ns.startswith(f"{name}-")]
+        assert not left, f"namespaces left behind: {left}"
+
+
+def vm_ns(topo: orch.Topology, eni: str) -> str:
+    return topo.plan().vms[eni].netns
+
+
+def sh(ns: str, *argv: str, timeout: float = 15.0) -> subprocess.CompletedProcess[str]:
+    return run_in(ns, list(argv), timeout=timeout)
+
+
+def ping(ns: str, address: str, count: int = 2, *extra: str) -> bool:
+    family = ["-6"] if ":" in address else []
+    done = sh(ns, "ping", *family, "-c", str(count), "-W", "1", "-i", "0.2", *extra, address)
+    return done.returncode == 0
+
+
+@contextlib.contextmanager
+def serving(ns: str, *argv: str) -> Iterator[subprocess.Popen[bytes]]:
+    """A server process in `ns`, stopped by PID afterwards."""
+    process = subprocess.Popen(["ip", "netns", "exec", ns, *argv],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        time.sleep(0.5)
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def http_get(ns: str, url: str, timeout_s: float = 4.0) -> bool:
+    done = sh(ns, "curl", "-s", "-m", str(timeout_s), "-o", "/dev/null", url,
+              timeout=timeout_s + 5)
+    return done.returncode == 0
+
+
+def iperf(ns: str, server: str, *extra: str) -> dict[str, Any]:
+    done = sh(ns, "iperf3", "-c", server, "-t", "1", "-J", *extra, timeout=20)
+    return dict(json.loads(done.stdout))
+
+
+def eni_counters(topo: orch.Topology, eni: str) -> dict[str, int]:
+    for reply in orch.counters(topo).values():
+        if eni in (reply.get("enis") or {}):
+            return dict(reply["enis"][eni])
+    raise KeyError(eni)
