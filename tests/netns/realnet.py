@@ -67,11 +67,14 @@ def ping(ns: str, address: str, count: int = 2, *extra: str) -> bool:
 
 @contextlib.contextmanager
 def serving(ns: str, *argv: str) -> Iterator[subprocess.Popen[bytes]]:
-    """A server process in `ns`, stopped by PID afterwards."""
+    """A server process in `ns` (listening on TCP before this returns), stopped by PID."""
+    before = _listening(ns)
     process = subprocess.Popen(["ip", "netns", "exec", ns, *argv],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        time.sleep(0.5)
+        deadline = time.monotonic() + 10
+        while _listening(ns) == before and time.monotonic() < deadline:
+            time.sleep(0.05)
         yield process
     finally:
         process.terminate()
@@ -80,6 +83,10 @@ def serving(ns: str, *argv: str) -> Iterator[subprocess.Popen[bytes]]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def _listening(ns: str) -> set[str]:
+    return set(sh(ns, "ss", "-Hltn").stdout.split("\n"))
 
 
 def http_get(ns: str, url: str, timeout_s: float = 4.0) -> bool:
