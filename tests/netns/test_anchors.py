@@ -13,12 +13,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
-# The benchmark package lives at the repository root, beside src/.
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-
-from bench.anchors import ALLOWED_UDP_PORT, ANCHORS, measure_rtt, measure_udp_pps  # noqa: E402
-from bench.netns import pid_alive  # noqa: E402
+from bench.anchors import ALLOWED_UDP_PORT, ANCHORS, measure_rtt, measure_udp_pps
+from bench.netns import pid_alive
 
 ROOTED = os.geteuid() == 0 and sys.platform == "linux" and shutil.which("ip") is not None
 pytestmark = [
