@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from realnet import (
     eni_counters,
     http_get,
@@ -28,6 +27,7 @@ from realnet import (
     topology_up,
     vm_ns,
 )
+
 from smartnic.runtime import orchestrate as orch
 from smartnic.runtime.spec import EngineSpec
 
