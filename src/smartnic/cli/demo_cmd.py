@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -16,8 +17,13 @@ FLOW_LOG_LINES = 10
 
 def demo(
     out: Path = typer.Option(Path("out/demo"), "--out", help="where the pcap and logs go"),
+    netns: bool = typer.Option(False, "--netns",
+                               help="run on real network namespaces with real tools (root)"),
 ) -> None:
     """Run the sample cloud: allowed and blocked traffic, counters, flow logs, a pcap."""
+    if netns:
+        _netns(out)
+        return
     started = time.perf_counter()
     report = run_demo(out)
     _render(report)
@@ -50,3 +56,34 @@ def _render(report: DemoReport) -> None:
                   f"open with tshark or Wireshark)")
     console.print(f"flow-log files: {len(report.flow_log_files)} under "
                   f"{report.flow_log_files[0].parents[6] if report.flow_log_files else '-'}")
+
+
+def _netns(out: Path) -> None:
+    if os.geteuid() != 0:
+        console.print("[bold red]--netns needs root[/] (network namespaces, AF_PACKET)")
+        raise typer.Exit(1)
+    from smartnic.demo.netns_run import run_netns_demo
+
+    console.rule("smartnic demo on real namespaces: one engine process per host")
+    attempts, counters, lines = run_netns_demo(out / "flowlogs")
+    table = Table(title="Real traffic (tools in VM namespaces) beside the engines' decision",
+                  title_justify="left")
+    for column in ("what", "tool", "real result", "trace says", "rule"):
+        table.add_column(column, overflow="fold")
+    for a in attempts:
+        real = "-" if a.reached is None else ("[green]reached[/]" if a.reached
+                                              else "[red]blocked[/]")
+        table.add_row(a.description, a.command, real, a.engine_says, a.rule)
+    console.print(table)
+    drops: dict[str, int] = {}
+    for reply in counters.values():
+        for values in (reply.get("enis") or {}).values():
+            for name, value in values.items():
+                if name.startswith("drop."):
+                    drops[name[5:]] = drops.get(name[5:], 0) + value
+    console.print("Drops counted by the engines: " + (", ".join(
+        f"{k} {v}" for k, v in sorted(drops.items())) or "none"), highlight=False)
+    console.print(f"Flow logs delivered by the engines ({len(lines)} records; first "
+                  f"{FLOW_LOG_LINES}):", style="bold")
+    for line in lines[:FLOW_LOG_LINES]:
+        console.print(f"  {line}", highlight=False)

@@ -70,6 +70,7 @@ class Walk:
     drop: Drop | None = None
     cacheable: bool = True
     egress_logged: bool = False
+    sg_egress_passed: bool = False  # a security verdict exists to log (FL-R13, ORD-R1)
 
     def passed(self, stage: str, detail: str, rule: str | None = None,
                facts: tuple[tuple[str, str], ...] = ()) -> bool:
@@ -94,7 +95,8 @@ class Walk:
         concerned = eni or self.src_eni or self.dst_eni
         self.drop = Drop(drop_stage, reason, concerned.id if concerned else None)
         self.cacheable = False
-        if drop_stage in _EGRESS_LOG_ON_DROP and self.sender_tag is None:
+        if drop_stage in _EGRESS_LOG_ON_DROP and self.sender_tag is None and (
+                self.sg_egress_passed or drop_stage == "src_sg_egress"):
             self.log_egress(_EGRESS_LOG_ON_DROP[drop_stage])
         if drop_stage in _INGRESS_LOG_ON_DROP and self.dst_eni is not None:
             self.log(self.dst_eni.id, "ingress", _INGRESS_LOG_ON_DROP[drop_stage])

@@ -24,7 +24,8 @@ INGRESS_STAGE = "dst_sg_ingress"
 
 def sg_egress(ctx: EngineContext, walk: Walk) -> bool:
     assert walk.src_eni is not None
-    return _evaluate(ctx, walk, walk.src_eni, "egress", EGRESS_STAGE)
+    walk.sg_egress_passed = _evaluate(ctx, walk, walk.src_eni, "egress", EGRESS_STAGE)
+    return walk.sg_egress_passed
 
 
 def sg_ingress(ctx: EngineContext, walk: Walk) -> bool:
