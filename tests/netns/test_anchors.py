@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from bench.anchors import ALLOWED_UDP_PORT, ANCHORS, measure_rtt, measure_udp_pps
 from bench.netns import pid_alive
 

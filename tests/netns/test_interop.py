@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from realnet import http_get, ping, require_root, serving, topology_up, vm_ns
 
+from realnet import http_get, ping, require_root, serving, topology_up, vm_ns
 from smartnic.runtime import orchestrate as orch
 
 pytestmark = pytest.mark.netns

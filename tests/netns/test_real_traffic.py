@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from realnet import (
     eni_counters,
     http_get,
@@ -27,7 +28,6 @@ from realnet import (
     topology_up,
     vm_ns,
 )
-
 from smartnic.runtime import orchestrate as orch
 from smartnic.runtime.spec import EngineSpec
 
