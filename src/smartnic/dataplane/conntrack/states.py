@@ -3,12 +3,16 @@
 Written on plain ints so the same source serves the readable slow path and, compiled with
 numba, the fast path (the interpreted version is the oracle in tests).
 
+Each function is a numba kernel (see dataplane/kernel.py); `.py_func` is its interpreted twin.
+
 Protocol classes: TCP, UDP, ICMP queries, and OTHER (IP pair + protocol, SG-R19).
 TCP follows the Linux conntrack shape (loose pickup of mid-stream flows); UDP counts
 request/response transactions to tell a single exchange from a stream (SG-R24).
 """
 
 from __future__ import annotations
+
+from smartnic.dataplane.kernel import kernel
 
 CLASS_TCP = 1
 CLASS_UDP = 2
@@ -50,16 +54,17 @@ RST = 0x04
 ACK = 0x10
 
 
+@kernel
 def tcp_next_state(state: int, flags: int, is_reply: bool) -> int:
     """Next TCP state after a packet with `flags` in the given direction."""
     if flags & RST:
         return TCP_CLOSE
     if flags & SYN:
         if flags & ACK:
-            if is_reply and state in (TCP_NONE, TCP_SYN_SENT):
+            if is_reply and state <= TCP_SYN_SENT:
                 return TCP_SYN_RECV
             return TCP_SYN_RECV if state == TCP_NONE else state
-        return TCP_SYN_SENT if state in (TCP_NONE, TCP_SYN_SENT) else state
+        return TCP_SYN_SENT if state <= TCP_SYN_SENT else state
     if flags & FIN:
         return _tcp_after_fin(state, is_reply)
     if state == TCP_NONE or (state == TCP_SYN_RECV and not is_reply):
@@ -69,8 +74,9 @@ def tcp_next_state(state: int, flags: int, is_reply: bool) -> int:
     return state
 
 
+@kernel
 def _tcp_after_fin(state: int, is_reply: bool) -> int:
-    if state in (TCP_NONE, TCP_SYN_SENT, TCP_SYN_RECV, TCP_ESTABLISHED):
+    if state <= TCP_ESTABLISHED:
         return TCP_CLOSE_WAIT if is_reply else TCP_FIN_WAIT
     if state == TCP_FIN_WAIT and is_reply:
         return TCP_LAST_ACK
@@ -79,12 +85,14 @@ def _tcp_after_fin(state: int, is_reply: bool) -> int:
     return state
 
 
+@kernel
 def tcp_reopens(state: int, flags: int, is_reply: bool) -> bool:
     """A fresh SYN on a finished connection starts a new one (port reuse)."""
     fresh_syn = bool(flags & SYN) and not flags & ACK and not is_reply
-    return fresh_syn and state in (TCP_TIME_WAIT, TCP_CLOSE)
+    return fresh_syn and state >= TCP_TIME_WAIT
 
 
+@kernel
 def udp_next_state(state: int, is_reply: bool) -> int:
     """Count transactions: a reply after an originator packet completes one."""
     if is_reply:
@@ -98,5 +106,6 @@ def udp_next_state(state: int, is_reply: bool) -> int:
     return state
 
 
+@kernel
 def icmp_next_state(state: int, is_reply: bool) -> int:
     return ICMP_REPLIED if is_reply else state
