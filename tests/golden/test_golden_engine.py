@@ -58,10 +58,7 @@ def _regenerate(case: Case, emitted: list[tuple[str, bytes]], summary: dict[str,
     case.path("expected.json").write_text(json.dumps(expected, indent=2) + "\n")
 
 
-KNOWN_BUGS = {
-    "nacl_drop_underlay": "stages/nacl.py: a dst_nacl_ingress drop is counted on the sending "
-                          "ENI (eni-c) instead of the receiver (eni-a)",
-}
+KNOWN_BUGS: dict[str, str] = {}
 
 
 @pytest.mark.parametrize("case", [

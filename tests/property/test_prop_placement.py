@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from prop_support import CROSS_HOST, SAME_HOST, Step, policies, run, steps
 
@@ -32,8 +31,6 @@ def _conntrack(cloud: Any, eni_id: str) -> list[tuple[Any, ...]]:
                   for e in host.ctx.conntrack.entries(eni_id))
 
 
-@pytest.mark.xfail(strict=True, reason="stages/nacl.py: a dst_nacl_ingress drop is counted "
-                                       "on the sender ENI's scope at the receiving host")
 @settings(max_examples=100, deadline=None, derandomize=True, phases=[Phase.generate],
           report_multiple_bugs=False, suppress_health_check=[HealthCheck.too_slow])
 @given(policy=policies(), sequence=steps(policies()))

@@ -21,7 +21,7 @@ from smartnic.dataplane.context import EngineContext
 from smartnic.dataplane.flowtable import FlowTable, FragmentTable
 from smartnic.dataplane.intake import Arrival, receive
 from smartnic.dataplane.journal import PacketEvent
-from smartnic.dataplane.keys import fragment_key, underlay_flow_key, vm_flow_key
+from smartnic.dataplane.keys import flow_key, fragment_key, underlay_origin, vm_origin
 from smartnic.dataplane.runner import ActionRunner, Emission, overlay_frame
 from smartnic.dataplane.services import ServiceDesk, default_responders
 from smartnic.dataplane.slowpath import decide_from_underlay, decide_from_vm
@@ -30,9 +30,6 @@ from smartnic.packet import MalformedPacket, Packet, parse_frame
 from smartnic.ports.base import Port
 from smartnic.telemetry.counters import Counters
 from smartnic.telemetry.flowlogs import FlowLogCollector, FlowLogRecord
-
-VM_SIDE = 0
-UNDERLAY_SIDE = 1
 
 
 class HostEngine:
@@ -138,7 +135,7 @@ class HostEngine:
             return self._refuse(source, Drop("src_dst_check", "source_mac_not_owned", eni_id), out)
         if l2.is_l2_control(pkt):
             return self._answer_l2(source, eni_id, pkt, out)
-        self._forward(source, VM_SIDE, vm_flow_key(eni.tag, pkt), frame, pkt,
+        self._forward(source, eni_id, vm_origin(eni.tag), frame, pkt,
                       lambda: decide_from_vm(self.ctx, eni, pkt), out)
 
     def _from_underlay(self, frame: bytes, out: list[Emission]) -> None:
@@ -150,9 +147,9 @@ class HostEngine:
         receiver = self.ctx.program.eni_by_mac.get(arrival.pkt.eth_dst)
         if receiver is None or receiver.host_id != self.host_id:
             return self._refuse("underlay", Drop("decap", "unknown_eni"), out)
-        key = underlay_flow_key(arrival.overlay.outer_src_ip, arrival.overlay.vni,
-                                arrival.sender_tag, receiver.tag, arrival.pkt)
-        self._forward("underlay", UNDERLAY_SIDE, key, arrival.inner, arrival.pkt,
+        origin = underlay_origin(arrival.overlay.outer_src_ip, arrival.overlay.vni,
+                                 arrival.sender_tag, receiver.tag)
+        self._forward("underlay", None, origin, arrival.inner, arrival.pkt,
                       lambda: self._decide_arrival(arrival, receiver), out)
 
     def _decide_arrival(self, arrival: Arrival, receiver) -> FlowAction:  # type: ignore[no-untyped-def]
@@ -162,17 +159,19 @@ class HostEngine:
             sender_tag=arrival.sender_tag, from_gateway=gateway,
         )
 
-    def _forward(self, source: str, side: int, key: Hashable, frame: bytes, pkt: Packet,
-                 decide: Callable[[], FlowAction], out: list[Emission]) -> None:
+    def _forward(self, source: str, sender_eni: str | None, origin: tuple[int, ...],
+                 frame: bytes, pkt: Packet, decide: Callable[[], FlowAction],
+                 out: list[Emission]) -> None:
         if pkt.is_fragment and pkt.l4_offset is None:
-            action = self.fragments.find(fragment_key(side, pkt), self.ctx.clock.now())
+            action = self.fragments.find(fragment_key(origin, pkt), self.ctx.clock.now())
             if action is None:
-                return self._refuse(source, Drop("parse", "fragment_without_first", None), out)
+                drop = Drop("parse", "fragment_without_first", sender_eni)
+                return self._refuse(source, drop, out)
             cached = True
         else:
-            action, cached = self._lookup(key, pkt, decide)
+            action, cached = self._lookup(flow_key(origin, pkt), pkt, decide)
             if pkt.is_fragment:
-                self.fragments.remember(fragment_key(side, pkt), action, self.ctx.clock.now())
+                self.fragments.remember(fragment_key(origin, pkt), action, self.ctx.clock.now())
         start = len(out)
         drop = self.runner.run(action, frame, pkt, out)
         self._record(source, action.hops, drop, out[start:], cached,

@@ -51,6 +51,8 @@ def _answer_arp(program: Program, eni: EniView, pkt: Packet) -> list[bytes]:
     assert arp is not None
     if arp.op != ARP_REQUEST or arp.target_ip == arp.sender_ip:
         return []
+    if arp.sender_ip == 0 and eni.owns(4, arp.target_ip):
+        return []  # an RFC 5227 probe for its own address: silence means "no conflict"
     mac = resolve(program, eni, 4, arp.target_ip)
     if mac is None:
         return []

@@ -113,7 +113,8 @@ class ActionRunner:
         mtu = action.path_mtu_bytes
         if pkt.ip_version == 4 and not pkt.df:
             for piece in fragment_ipv4(frame, mtu):
-                self._one(action, piece, pkt.tcp_flags, len(piece) - 14, out)
+                ip_length = int.from_bytes(piece[pkt.l3_offset + 2:pkt.l3_offset + 4], "big")
+                self._one(action, piece, pkt.tcp_flags, ip_length, out)
             return None
         sender = action.sender_on_host
         if sender is not None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import pytest
 from dp_support import make_cloud, send
 
 from smartnic.clock import VirtualClock
@@ -71,8 +70,6 @@ def test_receiver_nacl_drop_names_deny_rule_or_default_deny(
     assert (icmp.drop.stage, icmp.drop.reason) == ("dst_nacl_ingress", "default_deny")
 
 
-@pytest.mark.xfail(strict=True, reason="stages/nacl.py: dst_nacl_ingress drops are attributed "
-                                       "to the sending ENI (Walk.dropped falls back to src_eni)")
 def test_receiver_nacl_drops_are_counted_on_the_receiver(
         build_t1: Callable[..., Config]) -> None:
     cloud = make_cloud(build_t1({**DENY_NACL, **OPEN_C}))

@@ -97,15 +97,11 @@ def test_fragments_of_different_datagrams_do_not_mix(cloud: Cloud) -> None:
     assert cloud.send_from_vm("eni-a", allowed[1]).to == "eni-c"
 
 
-@pytest.mark.xfail(strict=True, reason="host_engine._forward counts a VM-side orphan fragment "
-                                       "on the engine scope, not on the sending ENI")
 def test_orphan_fragment_from_a_vm_is_counted_on_its_eni(cloud: Cloud) -> None:
     cloud.send_from_vm("eni-a", _fragments(cloud, 80, ip_id=8)[1])
     assert cloud.eni_counters("eni-a").get("drop.parse.fragment_without_first") == 1
 
 
-@pytest.mark.xfail(strict=True, reason="keys.fragment_key has no sender identity: another VM on "
-                                       "the host rides a datagram's verdict with a spoofed source")
 def test_non_first_fragment_from_another_vm_does_not_ride_the_verdict_eni_r6(
         build_t1: Callable[..., Config]) -> None:
     cloud = make_cloud(build_t1({**PORT_80, "hosts": [

@@ -112,8 +112,6 @@ def test_arp_from_a_spoofed_mac_is_dropped(cloud: Cloud) -> None:
     assert journey.drop is not None and journey.drop.stage == "src_dst_check"
 
 
-@pytest.mark.xfail(strict=True, reason="l2._answer_arp answers an RFC 5227 ARP probe (sender "
-                                       "0.0.0.0) for the VM's own address, unlike NS DAD")
 def test_arp_probe_for_the_vms_own_address_gets_no_answer(cloud: Cloud) -> None:
     journey = cloud.send_from_vm("eni-a", _arp_request(cloud, "eni-a", "10.0.1.10",
                                                        sender="0.0.0.0"))

@@ -100,8 +100,6 @@ def test_smaller_receiver_mtu_limits_the_path(build_t1: Callable[..., Config]) -
     assert Ether(error)[ICMP].nexthopmtu == 1500
 
 
-@pytest.mark.xfail(strict=True, reason="runner._oversize accounts len(piece) - 14 per fragment, "
-                                       "which counts Ethernet padding as IP bytes")
 def test_fragment_bytes_are_accounted_as_ip_bytes(build_t1: Callable[..., Config]) -> None:
     patch = {**IGW, "flow_logs": [{"id": "fl-a", "resource": "eni-a", "traffic": "ALL",
                                    "interval": 60}]}

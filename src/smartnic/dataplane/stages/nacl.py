@@ -56,5 +56,6 @@ def _evaluate(ctx: EngineContext, walk: Walk, subnet: SubnetView, direction: str
         return walk.passed(stage, f"{subnet.id} {direction} allowed", verdict.text)
     reason = "default_deny" if verdict.rule_number in IMPLICIT_DENY_NUMBER.values() else (
         "deny_rule")
+    concerned = walk.dst_eni if direction == "ingress" else walk.src_eni
     return walk.dropped(stage, stage, reason, f"{subnet.id} {direction} denied (NACL-R3)",
-                        verdict.text)
+                        verdict.text, eni=concerned)
