@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from prop_support import CROSS_HOST, SAME_HOST, Step, policies, run, steps
 
@@ -53,8 +52,6 @@ def test_the_cached_cloud_does_hit(build_t1: Callable[..., Config]) -> None:
     assert sum(e.flows.hits for e in cloud.hosts.values()) == 4  # 2 engines x 2 replays
 
 
-@pytest.mark.xfail(strict=True, reason="a SYN reopening a closed connection leaves the old "
-                                       "conntrack entry live: cached replies keep touching it")
 @settings(max_examples=200, deadline=None, derandomize=True, phases=[Phase.generate],
           report_multiple_bugs=False, suppress_health_check=[HealthCheck.too_slow])
 @given(policy=policies(), sequence=steps(policies(), conversations=True))

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import pytest
 from dp_support import frames_for, make_cloud, send
 
 from smartnic.clock import VirtualClock
@@ -128,8 +127,6 @@ def test_syn_reusing_a_closed_connection_through_the_cache_opens_a_new_one(
     assert send(cloud, **reply, flags="SA").to == "eni-a"  # sg-a admits it only by tracking
 
 
-@pytest.mark.xfail(strict=True, reason="a SYN reopening a closed connection leaves the old "
-                                       "conntrack entry live: cached replies keep touching it")
 def test_connection_reopened_after_rst_is_established_by_its_cached_replies_sg_r24(
         build_t1: Callable[..., Config]) -> None:
     clock = VirtualClock()

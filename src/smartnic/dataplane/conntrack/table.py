@@ -1,150 +1,227 @@
 """Per-ENI connection tracking with idle timeouts and a capacity (SG-R18..R25).
 
-Inputs: a FlowTuple per packet, the packet's direction relative to the ENI, the clock time.
-Outputs: the matching live entry (and whether the packet is a reply), new entries, and
-per-ENI counters `conntrack_allowance_exceeded` / `conntrack_allowance_available` (SG-R25).
+Storage is numpy rows (arrays.py) with an open-addressing index (index.py), so the fast
+path's numba kernels read and update the same connections the slow path creates, and a
+connection costs about 110 bytes. Inputs: a FlowTuple per packet, the packet's direction
+relative to the ENI, the clock time. Outputs: the live entry a packet belongs to (and
+whether it is a reply), new entries, and per-ENI counters `conntrack_allowance_exceeded`
+/ `conntrack_allowance_available` (SG-R25).
 
-Entries outlive policy changes (SG-R22: an established tracked flow continues after its
-rule is removed); they expire after the idle timeout of their state. Expired entries are
-removed lazily on lookup and by sweeps when an ENI reaches its capacity.
+Entries outlive policy changes (SG-R22); they expire after the idle timeout of their state.
+Expired rows are freed lazily on lookup and by sweeps when an ENI reaches its capacity;
+sweeps of a large ENI run at most once per second of clock time, so an entry may hold its
+place for up to a second after it expired.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass
 
-from smartnic.dataplane.conntrack import states as st
-from smartnic.dataplane.conntrack.key import CtKey, FlowTuple
+import numpy as np
+
+from smartnic.dataplane.conntrack import index as ix
+from smartnic.dataplane.conntrack import rows
+from smartnic.dataplane.conntrack.arrays import (
+    ORIGIN_EGRESS,
+    ORIGIN_INGRESS,
+    TCP_STATE_COLUMN,
+    CtArrays,
+    allocate,
+    ct_alive,
+    ct_touch,
+)
+from smartnic.dataplane.conntrack.entry import CtEntry
+from smartnic.dataplane.conntrack.key import FlowTuple
 from smartnic.dataplane.conntrack.timeouts import ConntrackTimeouts
 
-DEFAULT_CAPACITY = 262_144
+DEFAULT_CAPACITY = 262_144  # per ENI
+INITIAL_ROWS = 1024
+MAX_ROWS = 1 << 22
+SMALL_SWEEP_ROWS = 4096  # ENIs this small are swept whenever they are full
+SWEEP_INTERVAL_S = 1.0
+
+__all__ = ["DEFAULT_CAPACITY", "ConntrackTable", "CtEntry"]
 
 
-@dataclass(slots=True)
-class CtEntry:
-    eni_id: str
-    key: CtKey
-    proto_class: int
-    origin: str  # "ingress" | "egress": the direction of the packet that created it
-    created_s: float
-    state: int = 0
-    last_seen_s: float = 0.0
-    expires_s: float = 0.0
-    packets_orig: int = 0
-    packets_reply: int = 0
-    bytes_orig: int = 0
-    bytes_reply: int = 0
-    removed: bool = False
-
-
-@dataclass(slots=True)
-class _EniTrack:
+@dataclass
+class _Eni:
+    index: int
     capacity: int
-    timeouts: ConntrackTimeouts
-    entries: dict[CtKey, CtEntry] = field(default_factory=dict)
+    count: int = 0
     exceeded: int = 0
+    last_sweep_s: float = float("-inf")
 
 
 class ConntrackTable:
     """All tracked connections of the ENIs one engine serves."""
 
-    def __init__(self) -> None:
-        self._enis: dict[str, _EniTrack] = {}
+    def __init__(self, rows_hint: int = INITIAL_ROWS, max_rows: int = MAX_ROWS) -> None:
+        self.max_rows = max_rows
+        self.tcp_columns = TCP_STATE_COLUMN
+        self._enis: dict[str, _Eni] = {}
+        self._names: list[str] = []
+        self._allocate(max(16, rows_hint))
 
+    # -- ENIs ----------------------------------------------------------------------------
     def configure_eni(self, eni_id: str, capacity: int, timeouts: ConntrackTimeouts) -> None:
-        track = self._enis.get(eni_id)
-        if track is None:
-            self._enis[eni_id] = _EniTrack(capacity, timeouts)
-        else:
-            track.capacity, track.timeouts = capacity, timeouts
+        eni = self._enis.get(eni_id)
+        if eni is None:
+            eni = self._enis[eni_id] = _Eni(len(self._names), capacity)
+            self._names.append(eni_id)
+            if eni.index >= self.arrays.timeouts_s.shape[0]:
+                self._grow_enis()
+        eni.capacity = capacity
+        self.arrays.timeouts_s[eni.index] = astuple(timeouts)
 
     def remove_eni(self, eni_id: str) -> None:
-        track = self._enis.pop(eni_id, None)
-        for entry in track.entries.values() if track else ():
-            entry.removed = True
+        eni = self._enis.pop(eni_id, None)
+        if eni is not None:
+            self._deleted += rows.free_eni(self.arrays, self._index, self._free, self._top,
+                                           eni.index)
 
+    def eni_name(self, index: int) -> str:
+        return self._names[index]
+
+    # -- connections ---------------------------------------------------------------------
     def lookup(self, eni_id: str, tup: FlowTuple, now_s: float) -> tuple[CtEntry, bool] | None:
         """The live entry the packet belongs to, and whether it travels as a reply."""
-        track = self._enis[eni_id]
+        eni = self._enis[eni_id]
         for key, is_reply in ((tup.forward, False), (tup.reverse, True)):
-            entry = track.entries.get(key) if key is not None else None
-            if entry is None:
+            row = -1 if key is None else ix.find(self._index, self.arrays.key,
+                                                 rows.encode_key(eni.index, key))
+            if row < 0:
                 continue
-            if entry.expires_s <= now_s:
-                self._drop(track, entry)
+            if self.arrays.expires_s[row] <= now_s:
+                self._free_row(row)
                 continue
-            return entry, is_reply
+            return self._handle(row), is_reply
         return None
 
-    def create(
-        self, eni_id: str, tup: FlowTuple, origin: str, now_s: float
-    ) -> CtEntry | None:
+    def create(self, eni_id: str, tup: FlowTuple, origin: str, now_s: float) -> CtEntry | None:
         """A new entry for the packet's forward key; None when the ENI is at capacity."""
-        track = self._enis[eni_id]
         assert tup.forward is not None, "replies never create entries"
-        if len(track.entries) >= track.capacity:
-            self._sweep(track, now_s)
-        if len(track.entries) >= track.capacity:
-            track.exceeded += 1
+        eni = self._enis[eni_id]
+        words = rows.encode_key(eni.index, tup.forward)
+        old = ix.find(self._index, self.arrays.key, words)
+        if old >= 0:
+            self._free_row(old)  # a reopened connection replaces the finished one
+        if eni.count >= eni.capacity:
+            self._sweep(eni, now_s)
+        row = self._take_row() if eni.count < eni.capacity else -1
+        if row < 0:
+            eni.exceeded += 1
             return None
-        entry = CtEntry(eni_id, tup.forward, tup.proto_class, origin, now_s, last_seen_s=now_s)
-        entry.expires_s = now_s + track.timeouts.for_state(entry.proto_class, entry.state)
-        track.entries[tup.forward] = entry
-        return entry
+        self._fill(row, eni, words, tup.proto_class, origin, now_s)
+        return self._handle(row)
 
-    def touch(
-        self, entry: CtEntry, is_reply: bool, tcp_flags: int, length_bytes: int, now_s: float
-    ) -> bool:
+    def touch(self, entry: CtEntry, is_reply: bool, tcp_flags: int, length_bytes: int,
+              now_s: float) -> bool:
         """Account a packet to its entry. False: the packet starts a new connection instead."""
         if entry.removed:
             return False
-        track = self._enis[entry.eni_id]
-        if entry.proto_class == st.CLASS_TCP:
-            if st.tcp_reopens(entry.state, tcp_flags, is_reply):
-                self._drop(track, entry)
-                return False
-            entry.state = st.tcp_next_state(entry.state, tcp_flags, is_reply)
-        elif entry.proto_class == st.CLASS_UDP:
-            entry.state = st.udp_next_state(entry.state, is_reply)
-        elif entry.proto_class == st.CLASS_ICMP:
-            entry.state = st.icmp_next_state(entry.state, is_reply)
-        _count(entry, is_reply, length_bytes)
-        entry.last_seen_s = now_s
-        entry.expires_s = now_s + track.timeouts.for_state(entry.proto_class, entry.state)
+        if not ct_touch(self.arrays, entry.row, is_reply, tcp_flags, length_bytes, now_s,
+                        self.tcp_columns):
+            self._free_row(entry.row)
+            return False
         return True
 
     def alive(self, entry: CtEntry, now_s: float) -> bool:
-        return not entry.removed and entry.expires_s > now_s
+        return bool(ct_alive(self.arrays, entry.row, entry.incarnation, now_s))
 
     def counters(self, eni_id: str, now_s: float) -> dict[str, int]:
-        track = self._enis.get(eni_id)
-        if track is None:
+        eni = self._enis.get(eni_id)
+        if eni is None:
             return {}
-        self._sweep(track, now_s)
+        self._sweep(eni, now_s)
         return {
-            "conntrack_entries": len(track.entries),
-            "conntrack_allowance_exceeded": track.exceeded,
-            "conntrack_allowance_available": max(track.capacity - len(track.entries), 0),
+            "conntrack_entries": eni.count,
+            "conntrack_allowance_exceeded": eni.exceeded,
+            "conntrack_allowance_available": max(eni.capacity - eni.count, 0),
         }
 
     def entries(self, eni_id: str) -> list[CtEntry]:
-        track = self._enis.get(eni_id)
-        return list(track.entries.values()) if track else []
+        eni = self._enis.get(eni_id)
+        if eni is None:
+            return []
+        ct = self.arrays
+        found = np.nonzero((ct.live == 1) & (ct.eni == eni.index))[0]
+        return [self._handle(int(row)) for row in found]
 
-    def _sweep(self, track: _EniTrack, now_s: float) -> None:
-        for entry in [e for e in track.entries.values() if e.expires_s <= now_s]:
-            self._drop(track, entry)
+    def nbytes(self) -> int:
+        """Memory held by the rows, the index and the free stack."""
+        return sum(a.nbytes for a in self.arrays) + self._index.nbytes + self._free.nbytes
 
-    @staticmethod
-    def _drop(track: _EniTrack, entry: CtEntry) -> None:
-        entry.removed = True
-        track.entries.pop(entry.key, None)
+    # -- rows ----------------------------------------------------------------------------
+    def _handle(self, row: int) -> CtEntry:
+        return CtEntry(self, row, int(self.arrays.incarnation[row]))
+
+    def _fill(self, row: int, eni: _Eni, words: np.ndarray, proto_class: int,
+              origin: str, now_s: float) -> None:
+        side = ORIGIN_INGRESS if origin == "ingress" else ORIGIN_EGRESS
+        rows.fill_row(self.arrays, self._index, row, words, eni.index, proto_class, side, now_s,
+                      self.tcp_columns)
+        eni.count += 1
+        if (self._rows_used() + self._deleted) * 10 > self._index.shape[0] * 7:
+            ix.rebuild(self._index, self.arrays.key, self.arrays.live)
+            self._deleted = 0
+
+    def _take_row(self) -> int:
+        if self._top[0] == 0 and not self._grow_rows():
+            return -1
+        self._top[0] -= 1
+        return int(self._free[self._top[0]])
+
+    def _free_row(self, row: int) -> None:
+        eni = self._enis.get(self.eni_name(int(self.arrays.eni[row])))
+        rows.free_row(self.arrays, self._index, self._free, self._top, row)
+        self._deleted += 1
+        if eni is not None:
+            eni.count -= 1
+
+    def _sweep(self, eni: _Eni, now_s: float) -> None:
+        if eni.count > SMALL_SWEEP_ROWS and now_s - eni.last_sweep_s < SWEEP_INTERVAL_S:
+            return
+        eni.last_sweep_s = now_s
+        freed = rows.sweep(self.arrays, self._index, self._free, self._top, eni.index, now_s)
+        eni.count -= freed
+        self._deleted += freed
+
+    def _rows_used(self) -> int:
+        return self.arrays.live.shape[0] - int(self._top[0])
+
+    # -- growth --------------------------------------------------------------------------
+    def _allocate(self, rows_count: int) -> None:
+        self.arrays: CtArrays = allocate(rows_count, 16)
+        self._index = np.full(_slots_for(rows_count), ix.EMPTY, np.int32)
+        self._free = np.arange(rows_count - 1, -1, -1, dtype=np.int32)
+        self._top = np.array([rows_count], np.int64)
+        self._deleted = 0  # tombstones in the index since the last rebuild
+
+    def _grow_rows(self) -> bool:
+        old = self.arrays
+        size = old.live.shape[0]
+        if size >= self.max_rows:
+            return False
+        grown = allocate(min(size * 2, self.max_rows), old.timeouts_s.shape[0])
+        for new, current in zip(grown[:-1], old[:-1], strict=True):
+            new[:size] = current
+        grown.timeouts_s[:] = old.timeouts_s
+        self.arrays = grown
+        added = grown.live.shape[0] - size
+        self._free = np.concatenate([np.arange(grown.live.shape[0] - 1, size - 1, -1),
+                                     self._free[:self._top[0]]]).astype(np.int32)
+        self._top = np.array([self._free.shape[0]], np.int64)
+        self._index = np.full(_slots_for(grown.live.shape[0]), ix.EMPTY, np.int32)
+        ix.rebuild(self._index, grown.key, grown.live)
+        self._deleted = 0
+        return added > 0
+
+    def _grow_enis(self) -> None:
+        old = self.arrays.timeouts_s
+        timeouts = np.zeros((old.shape[0] * 2, old.shape[1]), np.float64)
+        timeouts[:old.shape[0]] = old
+        self.arrays = self.arrays._replace(timeouts_s=timeouts)
 
 
-def _count(entry: CtEntry, is_reply: bool, length_bytes: int) -> None:
-    if is_reply:
-        entry.packets_reply += 1
-        entry.bytes_reply += length_bytes
-    else:
-        entry.packets_orig += 1
-        entry.bytes_orig += length_bytes
+def _slots_for(rows_count: int) -> int:
+    return 1 << int(2 * rows_count - 1).bit_length()
