@@ -18,8 +18,8 @@ from smartnic.model.addressing import (
 )
 from smartnic.model.config import Config, Eni, Subnet
 from smartnic.model.errors import ConfigError
-from smartnic.model.flow_log_fields import FIELD_VERSIONS
 from smartnic.model.index import ConfigIndex
+from smartnic.telemetry.flowlogs.fields import FIELD_VERSIONS
 
 MAX_SGS_PER_ENI = 5
 CONNTRACK_RANGES_S = {  # SG-R24

@@ -23,9 +23,9 @@ from smartnic.model.addressing import family_name, parse_cidr
 from smartnic.model.canonical import canonicalize
 from smartnic.model.config import Config, Eni, FlowLog, PrefixList, SecurityGroup, SgRule, Subnet
 from smartnic.model.defaults import add_vpc_defaults
-from smartnic.model.flow_log_fields import DEFAULT_FORMAT
 from smartnic.model.index import ConfigIndex
 from smartnic.model.placement import assign_macs, place_enis
+from smartnic.telemetry.flowlogs.fields import DEFAULT_FIELDS
 
 
 def normalize(config: Config) -> Config:
@@ -111,4 +111,4 @@ def _prefix_list(prefix_list: PrefixList) -> PrefixList:
 def _flow_log(flow_log: FlowLog) -> FlowLog:
     if flow_log.format != "default":
         return flow_log
-    return flow_log.model_copy(update={"format": list(DEFAULT_FORMAT)})
+    return flow_log.model_copy(update={"format": list(DEFAULT_FIELDS)})
