@@ -70,11 +70,13 @@ def unique_prefix() -> str:
     return f"t{os.getpid() % 0x10000:04x}{secrets.token_hex(2)[:3]}"
 
 
-def snapshot() -> tuple[list[str], list[str]]:
-    """Namespaces and the root namespace's links."""
+def snapshot(*prefixes: str) -> tuple[list[str], list[str]]:
+    """Namespaces and root-namespace links named by these topology prefixes (other tests
+    build their own topologies at the same time, so the machine-wide lists move)."""
     with IPRoute() as ipr:
         links = sorted(str(link.get_attr("IFLA_IFNAME")) for link in ipr.get_links())
-    return list_namespaces(), links
+    return ([n for n in list_namespaces() if n.startswith(prefixes)],
+            [name for name in links if name.startswith(prefixes)])
 
 
 @contextmanager
@@ -168,16 +170,16 @@ def test_vm_links_of_engine_hosts_are_silent(built: tuple[TopologyPlan, Path]) -
 def test_second_build_is_refused_and_changes_nothing(
         built: tuple[TopologyPlan, Path], tmp_path: Path) -> None:
     topo, state_path = built
-    before = snapshot(), state_path.read_text(), {n: sorted(links_of(n)) for n in
-                                                  topo.namespace_names()}
+    before = snapshot(topo.prefix), state_path.read_text(), {
+        n: sorted(links_of(n)) for n in topo.namespace_names()}
     with pytest.raises(TopologyExists, match="already recorded"):
         build(topo, state_path)
     other_state = tmp_path / "state.json"
     with pytest.raises(TopologyExists, match="namespaces already exist"):
         build(topo, other_state)
     assert not other_state.exists()
-    after = snapshot(), state_path.read_text(), {n: sorted(links_of(n)) for n in
-                                                 topo.namespace_names()}
+    after = snapshot(topo.prefix), state_path.read_text(), {
+        n: sorted(links_of(n)) for n in topo.namespace_names()}
     assert after == before
 
 
@@ -202,13 +204,12 @@ def test_kernel_vxlan_hosts_bridge_their_vms(tmp_path: Path) -> None:
 
 
 def test_teardown_removes_everything_and_is_idempotent(tmp_path: Path) -> None:
-    before = snapshot()
     with built_topology(tmp_path) as (topo, state_path):
-        assert snapshot()[0] != before[0]
+        assert snapshot(topo.prefix)[0] != []
         removed = teardown(state_path)
         assert {f"netns:{name}" for name in topo.namespace_names()} <= set(removed)
         assert f"state:{state_path}" in removed
-        assert snapshot() == before and not state_path.exists()
+        assert snapshot(topo.prefix) == ([], []) and not state_path.exists()
         assert teardown(state_path) == [] and teardown(topo.prefix, state_root=tmp_path) == []
 
 
@@ -217,7 +218,6 @@ def test_teardown_after_a_crash_mid_build(tmp_path: Path,
     def crash(*_: Any) -> None:
         raise RuntimeError("simulated crash")
 
-    before = snapshot()
     monkeypatch.setattr(builder, "_add_route", crash)
     topos = [plan(load_config(topology()), unique_prefix()) for _ in range(2)]
     paths = [tmp_path / topo.prefix / "state.json" for topo in topos]
@@ -234,7 +234,7 @@ def test_teardown_after_a_crash_mid_build(tmp_path: Path,
         removed += teardown(topos[1].prefix, state_root=tmp_path)
         for topo in topos:
             assert {f"netns:{name}" for name in topo.namespace_names()} <= set(removed)
-        assert snapshot() == before
+        assert snapshot(*(topo.prefix for topo in topos)) == ([], [])
     finally:
         for topo in topos:
             teardown(topo.prefix, state_root=tmp_path)
