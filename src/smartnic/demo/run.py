@@ -18,7 +18,6 @@ from smartnic.net.cloud import Cloud
 from smartnic.packet import build_arp
 from smartnic.scenarios.sends import build_send
 from smartnic.telemetry.flowlogs import FlowLogRecord
-from smartnic.telemetry.flowlogs.delivery import deliver
 
 DECIDING_STAGES = ("dst_sg_ingress", "reserved_service", "gateway")
 
@@ -47,7 +46,7 @@ class DemoReport:
 def run_demo(out_dir: Path) -> DemoReport:
     clock = VirtualClock()
     cloud = Cloud(load_config(SAMPLE_CONFIG), clock, responsive=True,
-                  pcap_path=out_dir / "underlay.pcap")
+                  pcap_path=out_dir / "underlay.pcap", flowlog_dir=out_dir / "flowlogs")
     arp_answers = _resolve_gateways(cloud)
     attempts = []
     for description, spec in ATTEMPTS:
@@ -57,7 +56,7 @@ def run_demo(out_dir: Path) -> DemoReport:
     clock.advance(120)
     cloud.tick()
     records = cloud.flow_log_records(include_open=False)
-    files = deliver(records, out_dir / "flowlogs", cloud.config.account_id, cloud.config.region)
+    files = cloud.delivered_files
     frames = cloud.pcap.frames if cloud.pcap else 0
     cloud.close()
     return DemoReport(attempts, arp_answers, _drops_by_stage(cloud), records,

@@ -22,14 +22,18 @@ from smartnic.net.journey import Journey, Received
 from smartnic.ports.memory import MemoryPort, MemoryUnderlay
 from smartnic.ports.pcap import PcapWriter
 from smartnic.telemetry.flowlogs import FlowLogRecord
+from smartnic.telemetry.flowlogs.delivery import deliver
 
 MAX_ROUNDS = 10_000
 
 
 class Cloud:
     def __init__(self, config: Config, clock: Clock | None = None, *, responsive: bool = True,
-                 journal: bool = True, pcap_path: str | Path | None = None) -> None:
+                 journal: bool = True, pcap_path: str | Path | None = None,
+                 flowlog_dir: str | Path | None = None) -> None:
         self.clock = clock or VirtualClock()
+        self.flowlog_dir = Path(flowlog_dir) if flowlog_dir else None
+        self.delivered_files: list[Path] = []
         self.responsive = responsive
         self.journal = journal
         self.pcap = PcapWriter(pcap_path) if pcap_path else None
@@ -137,8 +141,13 @@ class Cloud:
 
     # -- time and telemetry --------------------------------------------------------------
     def tick(self) -> list[FlowLogRecord]:
-        """Close the flow-log windows that ended by now (call after moving the clock)."""
-        return [r for engine in self.hosts.values() for r in engine.tick()]
+        """Close the flow-log windows that ended by now (call after moving the clock); with a
+        `flowlog_dir`, the final records are delivered there as S3 would (FL-R1)."""
+        records = [r for engine in self.hosts.values() for r in engine.tick()]
+        if records and self.flowlog_dir is not None:
+            self.delivered_files += deliver(records, self.flowlog_dir, self.config.account_id,
+                                            self.config.region)
+        return records
 
     def flow_log_records(self, include_open: bool = True) -> list[FlowLogRecord]:
         return [r for engine in self.hosts.values()
