@@ -32,12 +32,8 @@ def compile_program(config: Config, generation: int = 1) -> Program:
         for e in config.enis
     }
     route_tables = compile_route_tables(config)
-    gateways = [g.id for g in [*config.igws, *config.vgws]]
-    gateway_macs = {g: synthetic_mac(g) for g in gateways}
-    hosts = {
-        h.id: HostView(h.id, parse_ip(h.underlay_ip or "0.0.0.0")[1], tuple(h.enis), h.kind)
-        for h in config.hosts
-    }
+    gateway_macs = {g.id: synthetic_mac(g.id) for g in [*config.igws, *config.vgws]}
+    hosts = _hosts(config)
     return Program(
         generation=generation,
         config=config,
@@ -52,12 +48,9 @@ def compile_program(config: Config, generation: int = 1) -> Program:
         public_owner={e.public_ipv4: e.id for e in enis.values() if e.public_ipv4},
         nacls=compile_nacls(config),
         route_tables=route_tables,
-        edge_route_tables={
-            gw: route_tables[t.id] for t in config.route_tables for gw in t.edge_associations
-        },
-        peerings={
-            frozenset((p.a, p.b)): p.id for p in config.peerings if p.state == "active"
-        },
+        edge_route_tables={gw: route_tables[t.id] for t in config.route_tables
+                           for gw in t.edge_associations},
+        peerings={frozenset((p.a, p.b)): p.id for p in config.peerings if p.state == "active"},
         hosts=hosts,
         host_by_underlay={h.underlay_ip: h.id for h in hosts.values()},
         edge_underlay_ip=parse_ip(EDGE_UNDERLAY_IP)[1],
@@ -66,6 +59,13 @@ def compile_program(config: Config, generation: int = 1) -> Program:
         flow_log_specs=compile_flow_log_specs(config, enis, subnets),
         eni_log_contexts=eni_log_contexts(config, enis, subnets),
     )
+
+
+def _hosts(config: Config) -> dict[str, HostView]:
+    return {
+        h.id: HostView(h.id, parse_ip(h.underlay_ip or "0.0.0.0")[1], tuple(h.enis), h.kind)
+        for h in config.hosts
+    }
 
 
 def _vpcs(config: Config) -> dict[str, VpcView]:
