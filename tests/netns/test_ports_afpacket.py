@@ -97,8 +97,11 @@ class CountingSocket:
 
 
 @pytest.mark.netns
-def test_rx_returns_exactly_the_frames_sent_including_jumbo_and_vlan(link, open_in_netns) -> None:
-    port = open_in_netns(link.engine_ns, lambda: AfPacketPort(link.engine_if))
+@pytest.mark.parametrize("rx_version", [3, 2])
+def test_rx_returns_exactly_the_frames_sent_including_jumbo_and_vlan(
+        link, open_in_netns, rx_version: int) -> None:
+    port = open_in_netns(link.engine_ns,
+                         lambda: AfPacketPort(link.engine_if, rx_version=rx_version))
     sender = open_in_netns(link.peer_ns, lambda: raw_socket(link.peer_if))
     tagged = ENGINE_MAC + PEER_MAC + b"\x81\x00\x00\x2a" + ETHERTYPE_TEST + bytes(46)
     other_mac = frame(3, dst=bytes.fromhex("02aabbccddee"))  # promiscuous mode
@@ -113,9 +116,10 @@ def test_rx_returns_exactly_the_frames_sent_including_jumbo_and_vlan(link, open_
 
 
 @pytest.mark.netns
-def test_rx_batch_respects_max_frames_across_blocks(link, open_in_netns) -> None:
-    port = open_in_netns(link.engine_ns, lambda: AfPacketPort(link.engine_if, block_size=1 << 14,
-                                                      block_count=64))
+@pytest.mark.parametrize("rx_version", [3, 2])
+def test_rx_batch_respects_max_frames_across_blocks(link, open_in_netns, rx_version: int) -> None:
+    port = open_in_netns(link.engine_ns, lambda: AfPacketPort(
+        link.engine_if, block_size=1 << 14, block_count=64, rx_version=rx_version))
     sender = open_in_netns(link.peer_ns, lambda: raw_socket(link.peer_if))
     sent = [frame(i, 300) for i in range(200)]  # ~50 a block: several blocks
     for data in sent:
@@ -127,10 +131,12 @@ def test_rx_batch_respects_max_frames_across_blocks(link, open_in_netns) -> None
 
 
 @pytest.mark.netns
+@pytest.mark.parametrize("rx_version", [3, 2])
 @pytest.mark.parametrize("ignore_outgoing", [True, False])
-def test_own_transmissions_are_not_looped_back(link, open_in_netns, ignore_outgoing: bool) -> None:
-    port = open_in_netns(link.engine_ns, lambda: AfPacketPort(link.engine_if,
-                                                      ignore_outgoing=ignore_outgoing))
+def test_own_transmissions_are_not_looped_back(link, open_in_netns, ignore_outgoing: bool,
+                                               rx_version: int) -> None:
+    port = open_in_netns(link.engine_ns, lambda: AfPacketPort(
+        link.engine_if, ignore_outgoing=ignore_outgoing, rx_version=rx_version))
     receiver = open_in_netns(link.peer_ns, lambda: raw_socket(link.peer_if))
     sent = [frame(i, dst=PEER_MAC) for i in range(20)]
     port.tx_batch(sent)

@@ -17,6 +17,9 @@ Config (keyword arguments):
                   size: V3 packs frames of any length into a block.
   tx_frame_count  TX slots (1024).
   retire_tov_ms   RX block timeout (1 ms): small for latency.
+  rx_version      3 (default): the V3 block ring above. 2: a TPACKET_V2 ring of
+                  `rx_frame_count` MTU-sized slots, each handed over as soon as it is filled
+                  (no block timeout: lowest latency at low rates; see ring_v2.py).
   tx_ring         False sends each frame with its own `send()` (for comparison).
   ignore_outgoing True asks the kernel (PACKET_IGNORE_OUTGOING) not to copy frames this
                   host transmits into the ring. Either way the ring walk drops frames whose
@@ -52,6 +55,7 @@ import struct
 from collections.abc import Sequence
 
 from smartnic.ports import tpacket as tp
+from smartnic.ports.ring_v2 import RxRingV2
 from smartnic.ports.rings import RxRing, TxRing
 
 SIOCGIFMTU = 0x8921
@@ -81,7 +85,8 @@ class AfPacketPort:
     def __init__(self, ifname: str, *, block_size: int = 1 << 17, block_count: int = 128,
                  frame_size: int = 2048, tx_frame_count: int = 1024, retire_tov_ms: int = 1,
                  tx_ring: bool = True, ignore_outgoing: bool = True,
-                 tx_wait_s: float = 0.1) -> None:
+                 tx_wait_s: float = 0.1, rx_version: int = 3,
+                 rx_frame_count: int = 4096) -> None:
         self.name = ifname
         self._counters = dict.fromkeys(COUNTERS, 0)
         self._rx = _packet_socket()
@@ -89,10 +94,13 @@ class AfPacketPort:
         self._tx = _packet_socket(tx_wait_s) if tx_ring else self._plain
         self._tx_ring: TxRing | None = None
         try:
-            self._rx_ring = self._open_rx(ifname, block_size, block_count, retire_tov_ms,
-                                          ignore_outgoing)
             mtu = _interface_mtu(self._rx, ifname)
             self._mtu_frame_bytes = mtu + ETHERNET_HEADER_BYTES
+            ring: RxRing | RxRingV2 = (
+                RxRingV2(self._rx, self._mtu_frame_bytes + VLAN_TAG_BYTES, rx_frame_count)
+                if rx_version == 2 else
+                RxRing(self._rx, block_size, block_count, retire_tov_ms))
+            self._rx_ring = self._open_rx(ifname, ring, ignore_outgoing)
             if tx_ring:
                 slot_bytes = max(frame_size, tp.TX_DATA + self._mtu_frame_bytes + VLAN_TAG_BYTES)
                 self._tx_ring = TxRing(self._tx, slot_bytes, tx_frame_count)
@@ -103,13 +111,12 @@ class AfPacketPort:
             raise
         self._ring_max_bytes = min(self._mtu_frame_bytes, self._slot_data_bytes())
 
-    def _open_rx(self, ifname: str, block_size: int, block_count: int, retire_tov_ms: int,
-                 ignore_outgoing: bool) -> RxRing:
+    def _open_rx(self, ifname: str, ring: RxRing | RxRingV2,
+                 ignore_outgoing: bool) -> RxRing | RxRingV2:
         sock = self._rx
         if ignore_outgoing:  # kernels before 4.20 lack it: the ring walk's filter remains
             with contextlib.suppress(OSError):
                 sock.setsockopt(tp.SOL_PACKET, tp.PACKET_IGNORE_OUTGOING, 1)
-        ring = RxRing(sock, block_size, block_count, retire_tov_ms)
         sock.bind((ifname, tp.ETH_P_ALL))
         mreq = struct.pack("iHH8s", socket.if_nametoindex(ifname), tp.PACKET_MR_PROMISC, 0, b"")
         sock.setsockopt(tp.SOL_PACKET, tp.PACKET_ADD_MEMBERSHIP, mreq)
@@ -127,7 +134,7 @@ class AfPacketPort:
         """The counters, with the kernel's RX drop count (read-and-reset) folded in."""
         if self._rx.fileno() >= 0:
             raw = self._rx.getsockopt(tp.SOL_PACKET, tp.PACKET_STATISTICS, tp.STATS_V3.size)
-            self._counters["rx_drops"] += tp.STATS_V3.unpack(raw)[1]
+            self._counters["rx_drops"] += struct.unpack_from("=2I", raw)[1]  # V2 and V3
         return self._counters
 
     def close(self) -> None:

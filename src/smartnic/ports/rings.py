@@ -26,15 +26,36 @@ TX_BLOCK_BYTES = 1 << 16
 _U32 = struct.Struct("=I").unpack_from
 
 
-def _map(sock: socket.socket, size_bytes: int) -> mmap.mmap:
+def map_ring(sock: socket.socket, size_bytes: int) -> mmap.mmap:
     return mmap.mmap(sock.fileno(), size_bytes, mmap.MAP_SHARED,
                      mmap.PROT_READ | mmap.PROT_WRITE)
 
 
-def _unmap(ring: mmap.mmap | None) -> None:
+def unmap_ring(ring: mmap.mmap | None) -> None:
     if ring is not None and not ring.closed:
         with contextlib.suppress(BufferError):  # a view is still held: the pages go with it
             ring.close()
+
+
+def copy_out(ring: mmap.mmap, rows: np.ndarray, frames: list[bytes],
+             counters: dict[str, int]) -> None:
+    """Append the frames the walk found (rows: start, length, flags, tag) as bytes."""
+    if not rows[:, 2].any():  # the common case: slice in C, no per-frame bytecode
+        starts = rows[:, 0]
+        ends = starts + rows[:, 1]
+        frames.extend(map(ring.__getitem__, map(slice, starts.tolist(), ends.tolist())))
+        return
+    for start, length, flag, tag in rows.tolist():
+        if flag & tp.RX_SKIP:
+            counters["rx_skipped"] += 1
+            continue
+        if flag & tp.RX_CSUM_PARTIAL:
+            counters["rx_csum_partial"] += 1
+        if flag & tp.RX_VLAN:
+            frames.append(ring[start:start + 12] + tag.to_bytes(4, "big")
+                          + ring[start + 12:start + length])
+        else:
+            frames.append(ring[start:start + length])
 
 
 class RxRing:
@@ -49,7 +70,7 @@ class RxRing:
         frames = block_size // nominal_frame * block_count
         sock.setsockopt(tp.SOL_PACKET, tp.PACKET_RX_RING, tp.REQ3.pack(
             block_size, block_count, nominal_frame, frames, retire_tov_ms, 0, 0))
-        self.map = _map(sock, block_size * block_count)
+        self.map = map_ring(sock, block_size * block_count)
         ring = np.frombuffer(self.map, dtype=np.uint8)
         self._u32, self._u16, self._u8 = ring.view(np.uint32), ring.view(np.uint16), ring
         self._block_size = block_size
@@ -74,7 +95,7 @@ class RxRing:
             take = min(total - self._block_done, max_frames - len(frames))
             self._block_pkt = tp.walk_rx(self._u32, self._u16, self._u8, self._block_pkt, take,
                                          self._rows, 0)
-            self._copy_out(self._rows[:take], frames, counters)
+            copy_out(self.map, self._rows[:take], frames, counters)
             self._block_done += take
             if self._block_done < total:
                 break
@@ -83,31 +104,11 @@ class RxRing:
             self._block_done = 0
         return frames
 
-    def _copy_out(self, rows: np.ndarray, frames: list[bytes],
-                  counters: dict[str, int]) -> None:
-        ring = self.map
-        if not rows[:, 2].any():  # the common case: slice in C, no per-frame bytecode
-            starts = rows[:, 0]
-            ends = starts + rows[:, 1]
-            frames.extend(map(ring.__getitem__, map(slice, starts.tolist(), ends.tolist())))
-            return
-        for start, length, flag, tag in rows.tolist():
-            if flag & tp.RX_SKIP:
-                counters["rx_skipped"] += 1
-                continue
-            if flag & tp.RX_CSUM_PARTIAL:
-                counters["rx_csum_partial"] += 1
-            if flag & tp.RX_VLAN:
-                frames.append(ring[start:start + 12] + tag.to_bytes(4, "big")
-                              + ring[start + 12:start + length])
-            else:
-                frames.append(ring[start:start + length])
-
     def close(self) -> None:
         self._u32 = np.zeros(0, dtype=np.uint32)
         self._u16 = np.zeros(0, dtype=np.uint16)
         self._u8 = np.zeros(0, dtype=np.uint8)
-        _unmap(self.map)
+        unmap_ring(self.map)
 
 
 class TxRing:
@@ -122,7 +123,7 @@ class TxRing:
         self.slots = blocks * per_block
         sock.setsockopt(tp.SOL_PACKET, tp.PACKET_TX_RING, tp.REQ.pack(
             block_bytes, blocks, slot_bytes, self.slots))
-        self.map = _map(sock, block_bytes * blocks)
+        self.map = map_ring(sock, block_bytes * blocks)
         self.data_max_bytes = slot_bytes - tp.TX_DATA
         self.sock = sock
         self._words = np.frombuffer(self.map, dtype=np.uint32)
@@ -161,4 +162,4 @@ class TxRing:
 
     def close(self) -> None:
         self._words = np.zeros(0, dtype=np.uint32)
-        _unmap(self.map)
+        unmap_ring(self.map)

@@ -35,13 +35,13 @@ def run_engine(spec_path: Path) -> None:
     if spec.role == "host":
         engine = HostEngine(spec.host_id, program, SystemClock(), underlay)
         for eni_id, ifname in spec.vm_ports.items():
-            port = AfPacketPort(ifname)
+            port = AfPacketPort(ifname, rx_version=2)
             engine.attach(eni_id, port)
             ports.append(port)
         process = HostProcess(engine)
     else:
         edge = EdgeEngine(program, SystemClock(), underlay)
-        internet = AfPacketPort(spec.internet_ifname or "")
+        internet = AfPacketPort(spec.internet_ifname or "", rx_version=2)
         edge.attach(INTERNET, internet)
         ports.append(internet)
         process = EdgeProcess(edge)
