@@ -36,14 +36,15 @@ def unique_name() -> str:
 
 
 @contextlib.contextmanager
-def topology_up(config: dict[str, Any], workdir: Path) -> Iterator[orch.Topology]:
+def topology_up(config: dict[str, Any], workdir: Path,
+                underlay_mode: str = "udp") -> Iterator[orch.Topology]:
     """`smartnic up` of `config` under a unique name, always brought down afterwards."""
     path = workdir / "cloud.yaml"
     path.write_text(yaml.safe_dump(config))
     name = unique_name()
     topo = orch.topology(name)
     try:
-        orch.up(path, name, workdir / "flowlogs")
+        orch.up(path, name, workdir / "flowlogs", underlay_mode=underlay_mode)
         yield topo
     finally:
         orch.down(topo)

@@ -98,6 +98,22 @@ def test_tshark_dissects_underlay(overlay: str, field: str, tmp_path: Path) -> N
         assert ("198.18.0.1,10.0.1.10", "198.18.0.2,10.0.2.20", "6", "80") in seen
 
 
+def test_engines_on_an_af_packet_underlay(tmp_path: Path) -> None:
+    """The same traffic with engines reading the underlay through rings instead of a socket;
+    the hosts' own stacks never answer the datagrams (no ICMP port-unreachable)."""
+    require_root()
+    config = copy.deepcopy(BASE)
+    config["hosts"] = [{"id": "host-1", "enis": ["eni-1", "eni-k"]},
+                       {"id": "host-2", "enis": ["eni-2"]}]
+    with topology_up(config, tmp_path, underlay_mode="afpacket") as topo:
+        layout = topo.plan()
+        with capture(layout.underlay_netns, "icmp") as pcap:
+            assert ping(vm_ns(topo, "eni-1"), "10.0.2.20", 3)
+            with serving(vm_ns(topo, "eni-2"), "python3", "-m", "http.server", "80"):
+                assert http_get(vm_ns(topo, "eni-1"), "http://10.0.2.20/")
+        assert tshark_lines(pcap, "icmp.type == 3", "ip.src") == []
+
+
 class capture:
     """tcpdump on every port of the underlay namespace into a temporary pcap.
 

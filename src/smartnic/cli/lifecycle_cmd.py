@@ -36,12 +36,15 @@ def _pick(config: Path | None, name: str | None) -> orch.Topology:
 def up(config: Path = typer.Argument(..., help="YAML config or AWS JSON directory"),
        name: str | None = typer.Option(None, "--name", help=NAME_HELP),
        flowlogs: Path = typer.Option(Path("out/flowlogs"), "--flowlogs",
-                                     help="where engines deliver flow-log files")) -> None:
+                                     help="where engines deliver flow-log files"),
+       underlay: str = typer.Option("udp", "--underlay",
+                                    help="udp (a socket) or afpacket (rings, no syscall "
+                                         "per packet)")) -> None:
     """Build namespaces for hosts, VMs, edge and internet; start one engine per host."""
     _require_root()
     prefix = name or prefix_for(config)
     try:
-        topo = orch.up(config, prefix, flowlogs)
+        topo = orch.up(config, prefix, flowlogs, underlay_mode=underlay)
     except ConfigError as error:
         err_console.print(f"[bold red]config refused:[/] {error}")
         raise typer.Exit(CONFIG_ERROR_EXIT) from error

@@ -29,7 +29,11 @@ def run_engine(spec_path: Path) -> None:
     spec = EngineSpec.load(spec_path)
     config = load_config_file(Path(spec.config_path))
     program = compile_program(config)
-    underlay = UdpUnderlayPort(spec.underlay_ip, OVERLAY_PORTS[program.overlay])
+    underlay: UdpUnderlayPort | AfPacketPort
+    if spec.underlay_mode == "afpacket":
+        underlay = AfPacketPort(spec.underlay_ifname or "", rx_version=2)
+    else:
+        underlay = UdpUnderlayPort(spec.underlay_ip, OVERLAY_PORTS[program.overlay])
     ports: list = [underlay]  # type: ignore[type-arg]
     process: PollableEngine
     if spec.role == "host":

@@ -31,10 +31,12 @@ from smartnic.net.linux import (
     teardown,
 )
 from smartnic.net.linux.names import state_root
+from smartnic.net.linux.nsexec import load_nft, overlay_ingress_drop_ruleset
 from smartnic.runtime.control import query
 from smartnic.runtime.spec import EngineSpec
 
 START_TIMEOUT_S = 20.0
+OVERLAY_UDP_PORTS = (4789, 6081)
 CONFIG_COPY = "config.yaml"
 
 
@@ -67,14 +69,18 @@ def topology(prefix: str, root: Path | None = None) -> Topology:
     return Topology(prefix, default_state_path(prefix, root))
 
 
-def up(config_path: Path, prefix: str, flowlog_dir: Path, root: Path | None = None) -> Topology:
+def up(config_path: Path, prefix: str, flowlog_dir: Path, root: Path | None = None,
+       underlay_mode: str = "udp") -> Topology:
+    """`underlay_mode`: "udp" (a socket on the underlay address) or "afpacket" (rings)."""
     config = load_config_file(config_path)  # ConfigError: nothing has been touched
     topo = topology(prefix, root)
     layout = plan(config, prefix, config_path=str(topo.config_copy))
     build(layout, topo.state_path)  # TopologyExists: nothing has been touched
     try:
         _save_config(config, topo.config_copy)
-        pids = _start_engines(topo, layout, flowlog_dir.resolve())
+        if underlay_mode == "afpacket":
+            _keep_kernel_off_the_overlay(layout)
+        pids = _start_engines(topo, layout, flowlog_dir.resolve(), underlay_mode)
         _wait_ready(topo, pids)
     except Exception as error:
         down(topo)
@@ -126,17 +132,26 @@ def _save_config(config: Config, path: Path) -> None:
     path.write_text(yaml.safe_dump(data, sort_keys=False))
 
 
-def _start_engines(topo: Topology, layout: TopologyPlan, flowlog_dir: Path) -> dict[str, int]:
+def _keep_kernel_off_the_overlay(layout: TopologyPlan) -> None:
+    for netns, dev in [(h.netns, h.underlay_dev) for h in layout.hosts.values()
+                       if h.kind == "engine"] + [(layout.edge.netns, layout.edge.underlay_dev)]:
+        load_nft(netns, overlay_ingress_drop_ruleset(dev, OVERLAY_UDP_PORTS))
+
+
+def _start_engines(topo: Topology, layout: TopologyPlan, flowlog_dir: Path,
+                   underlay_mode: str) -> dict[str, int]:
     specs = [
         EngineSpec(role="host", host_id=h.id, config_path=str(topo.config_copy), netns=h.netns,
-                   underlay_ip=h.underlay_ip, vm_ports=dict(h.vm_links),
+                   underlay_ip=h.underlay_ip, underlay_mode=underlay_mode,
+                   underlay_ifname=h.underlay_dev, vm_ports=dict(h.vm_links),
                    control_socket=str(topo.directory / f"{h.id}.sock"),
                    flowlog_dir=str(flowlog_dir), log_path=str(topo.directory / f"{h.id}.log"))
         for h in layout.hosts.values() if h.kind == "engine"
     ]
     specs.append(EngineSpec(
         role="edge", host_id="edge", config_path=str(topo.config_copy), netns=layout.edge.netns,
-        underlay_ip=layout.edge.underlay_ip, internet_ifname=layout.edge.external_dev,
+        underlay_ip=layout.edge.underlay_ip, underlay_mode=underlay_mode,
+        underlay_ifname=layout.edge.underlay_dev, internet_ifname=layout.edge.external_dev,
         control_socket=str(topo.directory / "edge.sock"), flowlog_dir=str(flowlog_dir),
         log_path=str(topo.directory / "edge.log")))
     pids = {}

@@ -108,6 +108,18 @@ def load_nft(netns: str, ruleset: str) -> None:
         raise RuntimeError(f"nft in {netns} failed: {result.stderr.strip()}")
 
 
+def overlay_ingress_drop_ruleset(device: str, udp_ports: Iterable[int]) -> str:
+    """Drop VXLAN/Geneve datagrams arriving on `device` after packet taps saw them.
+
+    For an engine reading the underlay with AF_PACKET: the namespace's stack would
+    otherwise answer each datagram with ICMP port-unreachable (no socket is bound).
+    """
+    ports = ", ".join(str(p) for p in udp_ports)
+    return (f"table netdev smartnic_underlay {{\n  chain ingress {{\n"
+            f'    type filter hook ingress device "{device}" priority 0; policy accept;\n'
+            f"    udp dport {{ {ports} }} drop\n  }}\n}}\n")
+
+
 def ingress_drop_ruleset(devices: Iterable[str]) -> str:
     """A netdev table dropping every frame arriving on `devices` after packet taps saw it.
 
