@@ -25,6 +25,12 @@ class SgPeer:
     cidrs: tuple[Cidr, ...] = ()
     member_tags: frozenset[int] | None = None  # set for SG references
     member_addresses: frozenset[tuple[int, int]] = frozenset()
+    all_version: int | None = None  # see all_addresses_version (computed once)
+
+    def __post_init__(self) -> None:
+        everything = self.member_tags is None and len(self.cidrs) == 1 and (
+            self.cidrs[0].covers_all())
+        object.__setattr__(self, "all_version", self.cidrs[0].version if everything else None)
 
     def matches(self, version: int, address: int, sender_tag: int | None) -> bool:
         """Does the far end match? `sender_tag` is the sending ENI's identity (ingress only)."""
@@ -37,9 +43,7 @@ class SgPeer:
 
     def all_addresses_version(self) -> int | None:
         """4 for 0.0.0.0/0, 6 for ::/0 (SG-R20), else None."""
-        if self.member_tags is None and len(self.cidrs) == 1 and self.cidrs[0].covers_all():
-            return self.cidrs[0].version
-        return None
+        return self.all_version
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,17 +65,25 @@ class SgPolicy:
 
     ingress: tuple[CompiledSgRule, ...]
     egress: tuple[CompiledSgRule, ...]
+    # (direction, version, proto) whose opposite direction allows all responses (SG-R20)
+    open_responses: frozenset[tuple[str, int, int]] = frozenset()
+
+    def __post_init__(self) -> None:
+        found = frozenset(
+            (direction, version, proto)
+            for direction, opposite in (("ingress", self.egress), ("egress", self.ingress))
+            for version in (4, 6) for proto in PORT_PROTOCOLS
+            if any(r.peer.all_version == version and r.l4.covers_all_ports_of(proto)
+                   for r in opposite)
+        )
+        object.__setattr__(self, "open_responses", found)
 
     def rules(self, direction: str) -> tuple[CompiledSgRule, ...]:
         return self.ingress if direction == "ingress" else self.egress
 
     def allows_all_responses(self, direction: str, version: int, proto: int) -> bool:
         """SG-R20: the opposite direction allows all traffic of `proto` to/from all addresses."""
-        opposite = self.egress if direction == "ingress" else self.ingress
-        return any(
-            r.peer.all_addresses_version() == version and r.l4.covers_all_ports_of(proto)
-            for r in opposite
-        )
+        return (direction, version, proto) in self.open_responses
 
     def untracked(self, direction: str, version: int, proto: int,
                   matched: list[CompiledSgRule]) -> bool:

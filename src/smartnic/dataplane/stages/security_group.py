@@ -96,6 +96,8 @@ def _untracked(eni: EniView, direction: str, walk: Walk, matched: list[CompiledS
     if policy.untracked(direction, pkt.ip_version, pkt.proto, matched):
         return True
     opposite = "ingress" if direction == "egress" else "egress"
+    if not policy.allows_all_responses(opposite, pkt.ip_version, pkt.proto):
+        return False  # the reverse could never be untracked: skip scanning for it
     reverse_peer = pkt.dst_ip if opposite == "ingress" else pkt.src_ip
     reverse = [
         r for r in policy.rules(opposite)
