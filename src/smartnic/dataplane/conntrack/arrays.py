@@ -18,6 +18,8 @@ its connection is gone even after the row was reused.
     packets      uint32[N, 2]  [original, reply]
     bytes        uint64[N, 2]
     timeouts_s   float64[E, 12] per ENI, in TIMEOUT_FIELDS order
+    eni_capacity, eni_count, eni_exceeded  int64[E]   SG-R25 capacity and its counters
+    eni_swept_s  float64[E]    when the ENI's expired rows were last freed
 About 100 bytes per row plus the index (two int32 slots per row).
 """
 
@@ -57,6 +59,13 @@ class CtArrays(NamedTuple):
     packets: np.ndarray
     bytes: np.ndarray
     timeouts_s: np.ndarray
+    eni_capacity: np.ndarray
+    eni_count: np.ndarray
+    eni_exceeded: np.ndarray
+    eni_swept_s: np.ndarray
+
+
+PER_ENI_FIELDS = ("timeouts_s", "eni_capacity", "eni_count", "eni_exceeded", "eni_swept_s")
 
 
 def allocate(rows: int, enis: int) -> CtArrays:
@@ -67,6 +76,8 @@ def allocate(rows: int, enis: int) -> CtArrays:
         incarnation=np.zeros(rows, np.uint32), expires_s=np.zeros(rows, np.float64),
         last_seen_s=np.zeros(rows, np.float64), packets=np.zeros((rows, 2), np.uint32),
         bytes=np.zeros((rows, 2), np.uint64), timeouts_s=np.zeros((enis, 12), np.float64),
+        eni_capacity=np.zeros(enis, np.int64), eni_count=np.zeros(enis, np.int64),
+        eni_exceeded=np.zeros(enis, np.int64), eni_swept_s=np.full(enis, -np.inf),
     )
 
 

@@ -48,6 +48,7 @@ def fill_row(ct: CtArrays, index: np.ndarray, row: int, words: np.ndarray, eni: 
     ct.packets[row] = 0
     ct.bytes[row] = 0
     ct.expires_s[row] = now_s + timeout_s(ct.timeouts_s[eni], proto_class, 0, tcp_columns)
+    ct.eni_count[eni] += 1
     ix.insert(index, ct.key, row)
 
 
@@ -56,6 +57,7 @@ def free_row(ct: CtArrays, index: np.ndarray, free: np.ndarray, top: np.ndarray,
              row: int) -> None:
     ix.delete(index, ct.key, row)
     ct.live[row] = 0
+    ct.eni_count[ct.eni[row]] -= 1
     ct.incarnation[row] += 1
     free[top[0]] = row
     top[0] += 1

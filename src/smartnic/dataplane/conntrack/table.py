@@ -15,7 +15,7 @@ place for up to a second after it expired.
 
 from __future__ import annotations
 
-from dataclasses import astuple, dataclass
+from dataclasses import astuple
 
 import numpy as np
 
@@ -24,6 +24,7 @@ from smartnic.dataplane.conntrack import rows
 from smartnic.dataplane.conntrack.arrays import (
     ORIGIN_EGRESS,
     ORIGIN_INGRESS,
+    PER_ENI_FIELDS,
     TCP_STATE_COLUMN,
     CtArrays,
     allocate,
@@ -43,44 +44,38 @@ SWEEP_INTERVAL_S = 1.0
 __all__ = ["DEFAULT_CAPACITY", "ConntrackTable", "CtEntry"]
 
 
-@dataclass
-class _Eni:
-    index: int
-    capacity: int
-    count: int = 0
-    exceeded: int = 0
-    last_sweep_s: float = float("-inf")
-
-
 class ConntrackTable:
     """All tracked connections of the ENIs one engine serves."""
 
     def __init__(self, rows_hint: int = INITIAL_ROWS, max_rows: int = MAX_ROWS) -> None:
         self.max_rows = max_rows
         self.tcp_columns = TCP_STATE_COLUMN
-        self._enis: dict[str, _Eni] = {}
+        self._enis: dict[str, int] = {}  # ENI id -> index into the per-ENI arrays
         self._names: list[str] = []
         self._allocate(max(16, rows_hint))
 
     # -- ENIs ----------------------------------------------------------------------------
     def configure_eni(self, eni_id: str, capacity: int, timeouts: ConntrackTimeouts) -> None:
-        eni = self._enis.get(eni_id)
-        if eni is None:
-            eni = self._enis[eni_id] = _Eni(len(self._names), capacity)
+        index = self._enis.get(eni_id)
+        if index is None:
+            index = self._enis[eni_id] = len(self._names)
             self._names.append(eni_id)
-            if eni.index >= self.arrays.timeouts_s.shape[0]:
+            if index >= self.arrays.timeouts_s.shape[0]:
                 self._grow_enis()
-        eni.capacity = capacity
-        self.arrays.timeouts_s[eni.index] = astuple(timeouts)
+        self.arrays.eni_capacity[index] = capacity
+        self.arrays.timeouts_s[index] = astuple(timeouts)
 
     def remove_eni(self, eni_id: str) -> None:
-        eni = self._enis.pop(eni_id, None)
-        if eni is not None:
+        index = self._enis.pop(eni_id, None)
+        if index is not None:
             self._deleted += rows.free_eni(self.arrays, self._index, self._free, self._top,
-                                           eni.index)
+                                           index)
 
     def eni_name(self, index: int) -> str:
         return self._names[index]
+
+    def eni_index(self, eni_id: str) -> int:
+        return self._enis[eni_id]
 
     # -- connections ---------------------------------------------------------------------
     def lookup(self, eni_id: str, tup: FlowTuple, now_s: float) -> tuple[CtEntry, bool] | None:
@@ -88,7 +83,7 @@ class ConntrackTable:
         eni = self._enis[eni_id]
         for key, is_reply in ((tup.forward, False), (tup.reverse, True)):
             row = -1 if key is None else ix.find(self._index, self.arrays.key,
-                                                 rows.encode_key(eni.index, key))
+                                                 rows.encode_key(eni, key))
             if row < 0:
                 continue
             if self.arrays.expires_s[row] <= now_s:
@@ -100,16 +95,16 @@ class ConntrackTable:
     def create(self, eni_id: str, tup: FlowTuple, origin: str, now_s: float) -> CtEntry | None:
         """A new entry for the packet's forward key; None when the ENI is at capacity."""
         assert tup.forward is not None, "replies never create entries"
-        eni = self._enis[eni_id]
-        words = rows.encode_key(eni.index, tup.forward)
-        old = ix.find(self._index, self.arrays.key, words)
+        eni, ct = self._enis[eni_id], self.arrays
+        words = rows.encode_key(eni, tup.forward)
+        old = ix.find(self._index, ct.key, words)
         if old >= 0:
             self._free_row(old)  # a reopened connection replaces the finished one
-        if eni.count >= eni.capacity:
+        if ct.eni_count[eni] >= ct.eni_capacity[eni]:
             self._sweep(eni, now_s)
-        row = self._take_row() if eni.count < eni.capacity else -1
+        row = self._take_row() if ct.eni_count[eni] < ct.eni_capacity[eni] else -1
         if row < 0:
-            eni.exceeded += 1
+            self.arrays.eni_exceeded[eni] += 1
             return None
         self._fill(row, eni, words, tup.proto_class, origin, now_s)
         return self._handle(row)
@@ -133,10 +128,12 @@ class ConntrackTable:
         if eni is None:
             return {}
         self._sweep(eni, now_s)
+        ct = self.arrays
+        count, capacity = int(ct.eni_count[eni]), int(ct.eni_capacity[eni])
         return {
-            "conntrack_entries": eni.count,
-            "conntrack_allowance_exceeded": eni.exceeded,
-            "conntrack_allowance_available": max(eni.capacity - eni.count, 0),
+            "conntrack_entries": count,
+            "conntrack_allowance_exceeded": int(ct.eni_exceeded[eni]),
+            "conntrack_allowance_available": max(capacity - count, 0),
         }
 
     def entries(self, eni_id: str) -> list[CtEntry]:
@@ -144,7 +141,7 @@ class ConntrackTable:
         if eni is None:
             return []
         ct = self.arrays
-        found = np.nonzero((ct.live == 1) & (ct.eni == eni.index))[0]
+        found = np.nonzero((ct.live == 1) & (ct.eni == eni))[0]
         return [self._handle(int(row)) for row in found]
 
     def nbytes(self) -> int:
@@ -155,12 +152,11 @@ class ConntrackTable:
     def _handle(self, row: int) -> CtEntry:
         return CtEntry(self, row, int(self.arrays.incarnation[row]))
 
-    def _fill(self, row: int, eni: _Eni, words: np.ndarray, proto_class: int,
+    def _fill(self, row: int, eni: int, words: np.ndarray, proto_class: int,
               origin: str, now_s: float) -> None:
         side = ORIGIN_INGRESS if origin == "ingress" else ORIGIN_EGRESS
-        rows.fill_row(self.arrays, self._index, row, words, eni.index, proto_class, side, now_s,
+        rows.fill_row(self.arrays, self._index, row, words, eni, proto_class, side, now_s,
                       self.tcp_columns)
-        eni.count += 1
         if (self._rows_used() + self._deleted) * 10 > self._index.shape[0] * 7:
             ix.rebuild(self._index, self.arrays.key, self.arrays.live)
             self._deleted = 0
@@ -172,19 +168,16 @@ class ConntrackTable:
         return int(self._free[self._top[0]])
 
     def _free_row(self, row: int) -> None:
-        eni = self._enis.get(self.eni_name(int(self.arrays.eni[row])))
         rows.free_row(self.arrays, self._index, self._free, self._top, row)
         self._deleted += 1
-        if eni is not None:
-            eni.count -= 1
 
-    def _sweep(self, eni: _Eni, now_s: float) -> None:
-        if eni.count > SMALL_SWEEP_ROWS and now_s - eni.last_sweep_s < SWEEP_INTERVAL_S:
+    def _sweep(self, eni: int, now_s: float) -> None:
+        ct = self.arrays
+        if ct.eni_count[eni] > SMALL_SWEEP_ROWS and now_s - ct.eni_swept_s[eni] < (
+                SWEEP_INTERVAL_S):
             return
-        eni.last_sweep_s = now_s
-        freed = rows.sweep(self.arrays, self._index, self._free, self._top, eni.index, now_s)
-        eni.count -= freed
-        self._deleted += freed
+        ct.eni_swept_s[eni] = now_s
+        self._deleted += rows.sweep(ct, self._index, self._free, self._top, eni, now_s)
 
     def _rows_used(self) -> int:
         return self.arrays.live.shape[0] - int(self._top[0])
@@ -202,11 +195,11 @@ class ConntrackTable:
         size = old.live.shape[0]
         if size >= self.max_rows:
             return False
-        grown = allocate(min(size * 2, self.max_rows), old.timeouts_s.shape[0])
-        for new, current in zip(grown[:-1], old[:-1], strict=True):
-            new[:size] = current
-        grown.timeouts_s[:] = old.timeouts_s
-        self.arrays = grown
+        grown = allocate(min(size * 2, self.max_rows), 1)
+        for name in CtArrays._fields:
+            if name not in PER_ENI_FIELDS:
+                getattr(grown, name)[:size] = getattr(old, name)
+        self.arrays = grown._replace(**{name: getattr(old, name) for name in PER_ENI_FIELDS})
         added = grown.live.shape[0] - size
         self._free = np.concatenate([np.arange(grown.live.shape[0] - 1, size - 1, -1),
                                      self._free[:self._top[0]]]).astype(np.int32)
@@ -217,10 +210,14 @@ class ConntrackTable:
         return added > 0
 
     def _grow_enis(self) -> None:
-        old = self.arrays.timeouts_s
-        timeouts = np.zeros((old.shape[0] * 2, old.shape[1]), np.float64)
-        timeouts[:old.shape[0]] = old
-        self.arrays = self.arrays._replace(timeouts_s=timeouts)
+        old = self.arrays
+        grown = allocate(1, old.timeouts_s.shape[0] * 2)
+        changes = {}
+        for name in PER_ENI_FIELDS:
+            array = getattr(grown, name)
+            array[:getattr(old, name).shape[0]] = getattr(old, name)
+            changes[name] = array
+        self.arrays = old._replace(**changes)
 
 
 def _slots_for(rows_count: int) -> int:
