@@ -4,6 +4,8 @@ Kernels are written in the subset of Python numba compiles (ints, floats, numpy 
 tuples). The compiled dispatcher is what both the fast path and the slow path call; the
 undecorated function stays reachable as `.py_func`, the oracle the tests compare against.
 Compiled code is cached on disk (`cache=True`), so only the first run pays for compilation.
+
+The cache directory is chosen in smartnic/numba_cache.py (see there why).
 """
 
 from __future__ import annotations
@@ -18,3 +20,21 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def kernel(function: F) -> F:
     return numba.njit(cache=True, nogil=True)(function)  # type: ignore[no-any-return]
+
+
+def refcount_free_kernel(function: F) -> F:
+    """An entry kernel compiled without numba's reference counting (NRT).
+
+    Inlined helpers that receive the many arrays of a table tuple would otherwise update
+    each array's reference count on every call, which measured several times the cost of
+    the work itself. Such a kernel must not allocate: scratch arrays come from the caller.
+    """
+    return numba.njit(cache=True, nogil=True, _nrt=False)(function)  # type: ignore[no-any-return]
+
+
+def inline_kernel(function: F) -> F:
+    """A small kernel called in inner loops: inlined into its callers at compile time.
+
+    A call between compiled functions still passes every array argument with a reference
+    count update; for a helper called once per rule that cost more than its work."""
+    return numba.njit(cache=True, nogil=True, inline="always")(function)  # type: ignore[no-any-return]

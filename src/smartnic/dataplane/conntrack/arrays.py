@@ -30,7 +30,7 @@ from typing import NamedTuple
 import numpy as np
 
 from smartnic.dataplane.conntrack import states as st
-from smartnic.dataplane.kernel import kernel
+from smartnic.dataplane.kernel import inline_kernel
 
 ORIGIN_EGRESS = 0
 ORIGIN_INGRESS = 1
@@ -81,7 +81,7 @@ def allocate(rows: int, enis: int) -> CtArrays:
     )
 
 
-@kernel
+@inline_kernel
 def timeout_s(timeouts: np.ndarray, proto_class: int, state: int,
               tcp_columns: np.ndarray) -> float:
     """Idle timeout of a connection in `state` (SG-R24), from its ENI's row of timeouts."""
@@ -94,13 +94,13 @@ def timeout_s(timeouts: np.ndarray, proto_class: int, state: int,
     return timeouts[T_OTHER]
 
 
-@kernel
+@inline_kernel
 def ct_alive(ct: CtArrays, row: int, incarnation: int, now_s: float) -> bool:
     return (ct.live[row] == 1 and ct.incarnation[row] == incarnation
             and ct.expires_s[row] > now_s)
 
 
-@kernel
+@inline_kernel
 def ct_touch(ct: CtArrays, row: int, is_reply: bool, tcp_flags: int, length_bytes: int,
              now_s: float, tcp_columns: np.ndarray) -> bool:
     """Account one packet to a live row; False when the packet must start a new connection

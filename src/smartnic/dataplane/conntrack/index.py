@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from smartnic.dataplane.kernel import kernel
+from smartnic.dataplane.kernel import inline_kernel, kernel
 
 EMPTY = -1
 DELETED = -2
@@ -18,7 +18,7 @@ _M2 = np.uint64(0xC4CEB9FE1A85EC53)
 _S33 = np.uint64(33)
 
 
-@kernel
+@inline_kernel
 def mix64(value: np.uint64) -> np.uint64:
     """MurmurHash3's finalizer: every input bit affects every output bit."""
     value ^= value >> _S33
@@ -29,7 +29,7 @@ def mix64(value: np.uint64) -> np.uint64:
     return value
 
 
-@kernel
+@inline_kernel
 def key_hash(words: np.ndarray) -> np.uint64:
     """Hash of five uint64 key words (a row of `keys`, or a probe)."""
     h = mix64(words[0])
@@ -38,12 +38,12 @@ def key_hash(words: np.ndarray) -> np.uint64:
     return h
 
 
-@kernel
+@inline_kernel
 def first_slot(index: np.ndarray, words: np.ndarray) -> int:
     return np.int64(key_hash(words) & np.uint64(index.shape[0] - 1))
 
 
-@kernel
+@inline_kernel
 def find(index: np.ndarray, keys: np.ndarray, words: np.ndarray) -> int:
     """The row holding the key `words` (uint64[5]), or -1."""
     mask = index.shape[0] - 1
@@ -60,7 +60,7 @@ def find(index: np.ndarray, keys: np.ndarray, words: np.ndarray) -> int:
     return -1
 
 
-@kernel
+@inline_kernel
 def insert(index: np.ndarray, keys: np.ndarray, row: int) -> bool:
     """Index `row` under its key (which must not be indexed yet); False when full."""
     mask = index.shape[0] - 1
@@ -73,7 +73,7 @@ def insert(index: np.ndarray, keys: np.ndarray, row: int) -> bool:
     return False
 
 
-@kernel
+@inline_kernel
 def delete(index: np.ndarray, keys: np.ndarray, row: int) -> bool:
     mask = index.shape[0] - 1
     slot = first_slot(index, keys[row])

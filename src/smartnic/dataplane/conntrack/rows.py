@@ -10,7 +10,7 @@ import numpy as np
 
 from smartnic.dataplane.conntrack import index as ix
 from smartnic.dataplane.conntrack.arrays import CtArrays, timeout_s
-from smartnic.dataplane.kernel import kernel
+from smartnic.dataplane.kernel import inline_kernel, kernel
 
 V4_MAPPED = 0xFFFF << 32
 LOW64 = (1 << 64) - 1
@@ -34,25 +34,28 @@ def decode_key(words: np.ndarray) -> tuple[int, int, int, int, int, int]:
     return (version, (w0 >> 32) & 0xFF, a_ip, (w0 >> 16) & 0xFFFF, b_ip, w0 & 0xFFFF)
 
 
-@kernel
+@inline_kernel
 def fill_row(ct: CtArrays, index: np.ndarray, row: int, words: np.ndarray, eni: int,
              proto_class: int, origin: int, now_s: float, tcp_columns: np.ndarray) -> None:
     """A fresh connection in `row` (state 0), indexed under `words`."""
-    ct.key[row] = words
+    for word in range(5):  # element by element: a slice copy would need an allocation
+        ct.key[row, word] = words[word]
     ct.eni[row] = eni
     ct.proto_class[row] = proto_class
     ct.state[row] = 0
     ct.origin[row] = origin
     ct.live[row] = 1
     ct.last_seen_s[row] = now_s
-    ct.packets[row] = 0
-    ct.bytes[row] = 0
+    ct.packets[row, 0] = 0
+    ct.packets[row, 1] = 0
+    ct.bytes[row, 0] = 0
+    ct.bytes[row, 1] = 0
     ct.expires_s[row] = now_s + timeout_s(ct.timeouts_s[eni], proto_class, 0, tcp_columns)
     ct.eni_count[eni] += 1
     ix.insert(index, ct.key, row)
 
 
-@kernel
+@inline_kernel
 def free_row(ct: CtArrays, index: np.ndarray, free: np.ndarray, top: np.ndarray,
              row: int) -> None:
     ix.delete(index, ct.key, row)

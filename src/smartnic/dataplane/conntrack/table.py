@@ -144,6 +144,23 @@ class ConntrackTable:
         found = np.nonzero((ct.live == 1) & (ct.eni == eni))[0]
         return [self._handle(int(row)) for row in found]
 
+    def bulk(self) -> tuple[CtArrays, np.ndarray, np.ndarray, np.ndarray]:
+        """Rows, index, free stack and its top, for kernels that create connections; call
+        `reserve` first and `settle` after."""
+        return self.arrays, self._index, self._free, self._top
+
+    def reserve(self, rows_needed: int) -> None:
+        """Make sure `rows_needed` rows are free (kernels cannot grow the arrays)."""
+        while self._top[0] < rows_needed and self._grow_rows():
+            pass
+
+    def settle(self) -> None:
+        """After kernels created rows: keep the index below 70 % load (their rare frees of a
+        stale row with the same key leave tombstones uncounted until the next rebuild)."""
+        if (self._rows_used() + self._deleted) * 10 > self._index.shape[0] * 7:
+            ix.rebuild(self._index, self.arrays.key, self.arrays.live)
+            self._deleted = 0
+
     def nbytes(self) -> int:
         """Memory held by the rows, the index and the free stack."""
         return sum(a.nbytes for a in self.arrays) + self._index.nbytes + self._free.nbytes

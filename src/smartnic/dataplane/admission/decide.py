@@ -1,0 +1,181 @@
+"""Admission kernels: the verdict on a new flow, without Python, for the common case.
+
+For each packet of a batch that missed the flow cache, the sending side (a VM port) or the
+receiving side (the underlay) is decided over PolicyTables in the order of slowpath.py.
+Outcomes: ADMIT_LOCAL (delivered to a VM of this host), ADMIT_REMOTE (encapsulated to
+another host), CT_FULL (refused at `conntrack_full`, counted), PUNT (anything else — a
+drop that needs its explanation, flow-log record and counters, a VPC service, a gateway, an
+allowance, a reopened connection: the readable slow path decides it). Connection rows are
+created only for admitted packets, after every check passed.
+
+Output row (int64): code, destination ENI, traffic path, path MTU, then per side (sender,
+receiver) the conntrack row, its incarnation and the packet's direction on it (-1: none).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from smartnic.compiler.tables.layout import DIRECTION_EGRESS, DIRECTION_INGRESS, PolicyTables
+from smartnic.dataplane.admission import route as rt
+from smartnic.dataplane.admission.ctops import create
+from smartnic.dataplane.admission.match import nacl_allows, owns, subnet_contains
+from smartnic.dataplane.admission.security import SG_HIT, SG_NEW, SG_UNTRACKED, sg_decide
+from smartnic.dataplane.conntrack.arrays import ORIGIN_EGRESS, ORIGIN_INGRESS, CtArrays
+from smartnic.dataplane.kernel import inline_kernel, refcount_free_kernel
+
+PUNT, ADMIT_LOCAL, ADMIT_REMOTE, CT_FULL = 0, 1, 2, 3
+O_CODE, O_DST, O_PATH, O_MTU = 0, 1, 2, 3
+O_SRC_CT, O_DST_CT = 4, 7  # row, incarnation, direction (0 original, 1 reply, -1 none)
+OUT_COLUMNS = 10
+MAX_MTU_BYTES = 9001
+SWEPT_RECENTLY_S = 1.0
+
+
+@inline_kernel
+def receive_ok(t: PolicyTables, dst: int, vpc: int, sender: int, from_gateway: bool,
+               meta: np.ndarray, addr: np.ndarray) -> bool:
+    """vpc_check, dst_nacl_ingress, src_dst_check of the receiving stages (receive.py)."""
+    version, proto, dport, itype, icode = meta[0], meta[1], meta[3], meta[4], meta[5]
+    if t.eni_vpc[dst] != vpc and (from_gateway or not t.peered[vpc, t.eni_vpc[dst]]):
+        return False
+    subnet = t.eni_subnet[dst]
+    if from_gateway:
+        inside = False
+    elif sender >= 0:
+        inside = t.eni_subnet[sender] == subnet
+    else:
+        inside = subnet_contains(t, subnet, version, addr[0], addr[1])
+    if not inside and not nacl_allows(t, t.sub_nacl[subnet], DIRECTION_INGRESS, version,
+                                      addr[0], addr[1], proto, dport, itype, icode):
+        return False
+    return not t.eni_check[dst] or owns(t, dst, version, addr[2], addr[3])
+
+
+@inline_kernel
+def has_room(ct: CtArrays, ct_eni: int) -> bool:
+    return ct.eni_count[ct_eni] < ct.eni_capacity[ct_eni]
+
+
+@inline_kernel
+def swept_recently(ct: CtArrays, ct_eni: int, now_s: float) -> bool:
+    return now_s - ct.eni_swept_s[ct_eni] < SWEPT_RECENTLY_S
+
+
+@inline_kernel
+def no_reference(out: np.ndarray, column: int) -> None:
+    out[column] = -1
+    out[column + 1] = -1
+    out[column + 2] = -1
+
+
+@inline_kernel
+def commit_side(ct: CtArrays, index: np.ndarray, free: np.ndarray, top: np.ndarray,
+                status: int, res: np.ndarray, words: np.ndarray, ct_eni: int, proto: int,
+                origin: int, now_s: float, tcp_columns: np.ndarray, out: np.ndarray,
+                column: int) -> bool:
+    """Record the conntrack reference of one side, creating its row if the flow is new."""
+    if status == SG_HIT:
+        row, direction = res[0], res[1]
+    elif status == SG_NEW:
+        row = create(ct, index, free, top, words, ct_eni, proto, origin, now_s, tcp_columns)
+        if row < 0:
+            return False
+        direction = 0
+    else:
+        no_reference(out, column)
+        return True
+    out[column] = row
+    out[column + 1] = ct.incarnation[row]
+    out[column + 2] = direction
+    return True
+
+
+@inline_kernel
+def sender_checks(t: PolicyTables, eni: int, meta: np.ndarray, addr: np.ndarray) -> bool:
+    """allowance, reserved_service and src_dst_check: anything but a plain pass punts."""
+    if t.eni_pps[eni] > 0 or rt.is_service(t, eni, meta, addr):
+        return False
+    return not t.eni_check[eni] or owns(t, eni, meta[0], addr[0], addr[1])
+
+
+@refcount_free_kernel
+def decide_vm(t: PolicyTables, local_host: int, ct_eni_of: np.ndarray, ct: CtArrays,
+              index: np.ndarray, free: np.ndarray, top: np.ndarray, tcp_columns: np.ndarray,
+              src: np.ndarray, meta: np.ndarray, addr: np.ndarray, now_s: float,
+              out: np.ndarray, scratch: np.ndarray, results: np.ndarray) -> None:
+    """The sending stages for packets from local VM ports (`src`: sending ENI per packet).
+    `scratch` uint64[5, 5] and `results` int64[2, 2]: working rows (no allocation here)."""
+    fwd, rev, dst_fwd, dst_rev, probe = scratch[0], scratch[1], scratch[2], scratch[3], scratch[4]
+    res, dst_res = results[0], results[1]
+    for i in range(src.shape[0]):
+        out[i, O_CODE] = PUNT
+        eni = src[i]
+        if not sender_checks(t, eni, meta[i], addr[i]):
+            continue
+        src_ct = ct_eni_of[eni]
+        status = sg_decide(t, ct, index, src_ct, eni, DIRECTION_EGRESS, meta[i], addr[i], -1,
+                           now_s, fwd, rev, res)
+        if status != SG_HIT and status != SG_NEW and status != SG_UNTRACKED:
+            continue
+        dst = rt.next_hop(t, eni, meta[i], addr[i], probe, out[i])
+        if dst < 0:
+            continue
+        if t.eni_host[dst] != local_host:
+            if status == SG_NEW and not has_room(ct, src_ct):
+                if swept_recently(ct, src_ct, now_s):
+                    ct.eni_exceeded[src_ct] += 1
+                    out[i, O_CODE] = CT_FULL
+                continue
+            if commit_side(ct, index, free, top, status, res, fwd, src_ct, meta[i, 1],
+                           ORIGIN_EGRESS, now_s, tcp_columns, out[i], O_SRC_CT):
+                out[i, O_CODE] = ADMIT_REMOTE
+                no_reference(out[i], O_DST_CT)
+            continue
+        if not receive_ok(t, dst, t.eni_vpc[eni], eni, False, meta[i], addr[i]):
+            continue
+        dst_ct = ct_eni_of[dst]
+        dst_status = sg_decide(t, ct, index, dst_ct, dst, DIRECTION_INGRESS, meta[i], addr[i],
+                               t.eni_tag[eni], now_s, dst_fwd, dst_rev, dst_res)
+        if dst_status > SG_UNTRACKED or t.eni_pps[dst] > 0:
+            continue
+        if (status == SG_NEW and not has_room(ct, src_ct)) or (
+                dst_status == SG_NEW and not has_room(ct, dst_ct)):
+            continue  # the slow path sweeps, or explains the refusal with its records
+        commit_side(ct, index, free, top, status, res, fwd, src_ct, meta[i, 1],
+                    ORIGIN_EGRESS, now_s, tcp_columns, out[i], O_SRC_CT)
+        commit_side(ct, index, free, top, dst_status, dst_res, dst_fwd, dst_ct, meta[i, 1],
+                    ORIGIN_INGRESS, now_s, tcp_columns, out[i], O_DST_CT)
+        out[i, O_CODE] = ADMIT_LOCAL
+
+
+@refcount_free_kernel
+def decide_underlay(t: PolicyTables, ct_eni_of: np.ndarray, ct: CtArrays, index: np.ndarray,
+                    free: np.ndarray, top: np.ndarray, tcp_columns: np.ndarray,
+                    receiver: np.ndarray, sender: np.ndarray, sender_tag: np.ndarray,
+                    vpc: np.ndarray, from_gateway: np.ndarray, meta: np.ndarray,
+                    addr: np.ndarray, now_s: float, out: np.ndarray, scratch: np.ndarray,
+                    results: np.ndarray) -> None:
+    """The receiving stages for packets from the underlay (`sender` -1: not an ENI)."""
+    fwd, rev, res = scratch[0], scratch[1], results[0]
+    for i in range(receiver.shape[0]):
+        out[i, O_CODE] = PUNT
+        dst = receiver[i]
+        if t.eni_pps[dst] > 0 or not receive_ok(t, dst, vpc[i], sender[i],
+                                                from_gateway[i] == 1, meta[i], addr[i]):
+            continue
+        dst_ct = ct_eni_of[dst]
+        status = sg_decide(t, ct, index, dst_ct, dst, DIRECTION_INGRESS, meta[i], addr[i],
+                           sender_tag[i], now_s, fwd, rev, res)
+        if status > SG_UNTRACKED:
+            continue
+        if status == SG_NEW and not has_room(ct, dst_ct):
+            if swept_recently(ct, dst_ct, now_s):
+                ct.eni_exceeded[dst_ct] += 1
+                out[i, O_CODE] = CT_FULL
+            continue
+        out[i, O_DST] = dst
+        no_reference(out[i], O_SRC_CT)
+        commit_side(ct, index, free, top, status, res, fwd, dst_ct, meta[i, 1], ORIGIN_INGRESS,
+                    now_s, tcp_columns, out[i], O_DST_CT)
+        out[i, O_CODE] = ADMIT_LOCAL
