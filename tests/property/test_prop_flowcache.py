@@ -9,8 +9,8 @@ from collections.abc import Callable
 from typing import Any
 
 from hypothesis import HealthCheck, Phase, given, settings
-from prop_support import CROSS_HOST, SAME_HOST, Step, policies, run, steps
 
+from prop_support import CROSS_HOST, SAME_HOST, Step, policies, run, steps
 from smartnic.model import Config
 from smartnic.net.cloud import Cloud
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from dp_support import frames_for, inner_to, make_cloud, underlay_frame
 
+from dp_support import frames_for, inner_to, make_cloud, underlay_frame
 from smartnic.dataplane.host_engine import HostEngine
 from smartnic.dataplane.verdict import DROP_STAGES
 from smartnic.model import Config

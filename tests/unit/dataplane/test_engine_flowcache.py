@@ -7,7 +7,6 @@ from collections.abc import Callable
 from typing import Any
 
 from dp_support import frames_for, make_cloud, send
-
 from smartnic.clock import VirtualClock
 from smartnic.dataplane.conntrack import states as ct
 from smartnic.dataplane.flowtable import FlowTable

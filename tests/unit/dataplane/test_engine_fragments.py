@@ -7,10 +7,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from dp_support import frames_for, make_cloud
 from scapy.layers.inet import IP, TCP, defrag
 from scapy.layers.l2 import Ether
 
+from dp_support import frames_for, make_cloud
 from smartnic.clock import VirtualClock
 from smartnic.dataplane.flowtable import FRAGMENT_TIMEOUT_S
 from smartnic.model import Config

@@ -8,10 +8,10 @@ from collections import Counter
 from collections.abc import Callable
 
 import pytest
-from dp_support import frames_for, inner_to, make_cloud, underlay_frame
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from dp_support import frames_for, inner_to, make_cloud, underlay_frame
 from smartnic.dataplane.host_engine import HostEngine
 from smartnic.dataplane.verdict import DROP_STAGES
 from smartnic.model import Config

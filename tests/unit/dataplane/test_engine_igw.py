@@ -7,11 +7,11 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from dp_support import frames_for, ipv4_header_ok, l4_checksum_ok, make_cloud, send
 from scapy.layers.inet import ICMP, IP, TCP, UDP, defrag
 from scapy.layers.inet6 import IPv6
 from scapy.layers.l2 import Ether
 
+from dp_support import frames_for, ipv4_header_ok, l4_checksum_ok, make_cloud, send
 from smartnic.dataplane.edge import INTERNET_ROUTER_MAC
 from smartnic.model import Config
 from smartnic.net.cloud import Cloud

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from dp_support import make_cloud
 from scapy.layers.inet6 import ICMPv6ND_NA, ICMPv6NDOptDstLLAddr, IPv6
 from scapy.layers.l2 import ARP, Ether
 
+from dp_support import make_cloud
 from smartnic.model import Config
 from smartnic.net.cloud import Cloud
 from smartnic.packet import build_arp, build_neighbor_solicitation, ip_to_int

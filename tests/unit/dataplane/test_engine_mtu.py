@@ -8,11 +8,11 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from dp_support import frames_for, ipv4_header_ok, l4_checksum_ok, make_cloud, send
 from scapy.layers.inet import ICMP, IP, TCP, IPerror, defrag
 from scapy.layers.inet6 import ICMPv6PacketTooBig, IPv6
 from scapy.layers.l2 import Ether
 
+from dp_support import frames_for, ipv4_header_ok, l4_checksum_ok, make_cloud, send
 from smartnic.model import Config
 from smartnic.net.cloud import Cloud
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from dp_support import frames_for, make_cloud, send
 
+from dp_support import frames_for, make_cloud, send
 from smartnic.dataplane.runner import underlay_mac
 from smartnic.model import deep_merge, load_config
 from smartnic.net.cloud import Cloud

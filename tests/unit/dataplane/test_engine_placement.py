@@ -7,8 +7,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from dp_support import make_cloud, send
 
+from dp_support import make_cloud, send
 from smartnic.model import Config
 from smartnic.net.cloud import Cloud
 

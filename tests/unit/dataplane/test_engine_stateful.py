@@ -8,7 +8,6 @@ from collections.abc import Callable
 from typing import Any
 
 from dp_support import make_cloud, send
-
 from smartnic.clock import VirtualClock
 from smartnic.model import Config
 from smartnic.net.cloud import Cloud
