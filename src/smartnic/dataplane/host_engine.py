@@ -4,6 +4,11 @@ Per batch: parse → flow-cache lookup → (miss) slow path, install → apply t
 transmit grouped by port. The flow cache replays decisions only while their generation
 and connection-tracking entries are current (see flowtable.py). Every dropped packet is
 counted with its stage and reason on the ENI concerned; nothing raises out of `poll`.
+
+With the fast path (the default, unless a journal is kept: `trace` and scenarios explain
+every packet), batches run through numba kernels (dataplane/fastpath/) and only what they
+punt comes here, at its place in the batch; every action the Python path decides is also
+offered to the fast path (`learn`), which replays those it can.
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ from smartnic.dataplane.actions import FlowAction, Output, ToService, ToUnderlay
 from smartnic.dataplane.allowance import Allowances
 from smartnic.dataplane.conntrack.table import ConntrackTable
 from smartnic.dataplane.context import EngineContext
+from smartnic.dataplane.fastpath import UNDERLAY_SIDE, VM_SIDE, FastPath
+from smartnic.dataplane.fastpath.host_batches import run_batch
 from smartnic.dataplane.flowtable import FlowTable, FragmentTable
 from smartnic.dataplane.intake import Arrival, receive
 from smartnic.dataplane.journal import PacketEvent
@@ -34,7 +41,7 @@ from smartnic.telemetry.flowlogs import FlowLogCollector, FlowLogRecord
 
 class HostEngine:
     def __init__(self, host_id: str, program: Program, clock: Clock, underlay: Port, *,
-                 journal: bool = False) -> None:
+                 journal: bool = False, fastpath: bool = True) -> None:
         self.host_id = host_id
         counters = Counters()
         self.ctx = EngineContext(
@@ -51,6 +58,7 @@ class HostEngine:
         self.runner = ActionRunner(self.ctx, self.services)
         self.journal: list[PacketEvent] | None = [] if journal else None
         self.flow_log_records: list[FlowLogRecord] = []
+        self.fastpath = FastPath(self.ctx) if fastpath and not journal else None
         self.load(program)
 
     # -- configuration -------------------------------------------------------------------
@@ -68,6 +76,8 @@ class HostEngine:
                  for s in program.flow_log_specs]
         contexts = {e: c for e, c in program.eni_log_contexts.items() if e in local}
         ctx.flowlogs.reconfigure(specs, contexts, ctx.clock.now())
+        if self.fastpath is not None:
+            self.fastpath.reset_generation(program)
 
     def attach(self, eni_id: str, port: Port) -> None:
         self.vm_ports[eni_id] = port
@@ -109,12 +119,20 @@ class HostEngine:
 
     # -- batches -------------------------------------------------------------------------
     def process_vm_batch(self, eni_id: str, frames: list[bytes]) -> list[Emission]:
+        def handle(frame: bytes, out: list[Emission]) -> None:
+            self._from_vm(eni_id, frame, out)
+
+        if self.fastpath is not None:
+            return run_batch(self.fastpath, VM_SIDE, f"vm:{eni_id}", frames, handle, self.flows)
         out: list[Emission] = []
         for frame in frames:
-            self._from_vm(eni_id, frame, out)
+            handle(frame, out)
         return out
 
     def process_underlay_batch(self, frames: list[bytes]) -> list[Emission]:
+        if self.fastpath is not None:
+            return run_batch(self.fastpath, UNDERLAY_SIDE, "underlay", frames,
+                             self._from_underlay, self.flows)
         out: list[Emission] = []
         for frame in frames:
             self._from_underlay(frame, out)
@@ -182,6 +200,8 @@ class HostEngine:
         cached = self.flows.get(key)
         if cached is not None and self.runner.is_current(cached, pkt):
             self.flows.hits += 1
+            if self.fastpath is not None:
+                self.fastpath.learn(key, cached)
             return cached, True
         self.flows.misses += 1
         action = decide()
@@ -189,6 +209,8 @@ class HostEngine:
             self.flows.install(key, action)
         elif cached is not None:
             self.flows.remove(key)
+        if self.fastpath is not None:
+            self.fastpath.learn(key, action if action.cacheable else None)
         return action, False
 
     def _answer_l2(self, source: str, eni_id: str, pkt: Packet, out: list[Emission]) -> None:

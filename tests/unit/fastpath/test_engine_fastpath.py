@@ -1,0 +1,93 @@
+"""Host engines with the fast path: later packets of a flow are replayed by the kernels, the
+first of a batch installs for the rest, and in every case the engines emit and count
+exactly what engines without it do."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from smartnic.model import Config
+from smartnic.scenarios.sends import build_send
+from tests.unit.fastpath import fp_world
+from tests.unit.fastpath.fp_world import World
+
+OPEN = {**fp_world.OPEN, **fp_world.FLOW_LOG}
+UDP = {"from": "eni-a", "dst": "10.0.1.20", "proto": "udp", "sport": 40000, "dport": 53}
+
+
+def frames(world: World, spec: dict[str, Any], count: int = 1) -> list[bytes]:
+    return list(build_send(world.program, spec).frames) * count
+
+
+def both(build: Callable[..., Config], patch: dict[str, Any],
+         steps: list[list[tuple[dict[str, Any], int]]], **options: Any) -> World:
+    """Run `steps` (batches of (send, copies)) on engines with and without the fast path;
+    assert they agree; return the fast world."""
+    worlds = [World(build(patch), fastpath=fast, **options) for fast in (True, False)]
+    for step in steps:
+        outputs = [w.step([(spec["from"], frames(w, spec, n)) for spec, n in step])
+                   for w in worlds]
+        assert outputs[0] == outputs[1]
+        for world in worlds:
+            world.clock.advance(1.0)
+    assert worlds[0].state() == worlds[1].state()
+    return worlds[0]
+
+
+def fast_counters(world: World, host: str) -> dict[str, int]:
+    engine = world.engines[host]
+    assert engine.fastpath is not None
+    return engine.fastpath.counters()
+
+
+def test_a_new_flow_is_decided_once_per_batch_and_replayed(
+        build_t1: Callable[..., Config]) -> None:
+    world = both(build_t1, OPEN, [[(UDP, 5)], [(UDP, 5)]])
+    sender, receiver = fast_counters(world, "host-1"), fast_counters(world, "host-2")
+    assert (sender["hits"], sender["punt_miss"]) == (9, 1)
+    assert (receiver["hits"], receiver["punt_miss"]) == (9, 1)
+    assert world.engines["host-2"].eni_counters("eni-b")["rx_packets"] == 10
+
+
+def test_tcp_conversation_and_reply_direction(build_t1: Callable[..., Config]) -> None:
+    syn = {"from": "eni-a", "dst": "10.0.2.30", "proto": "tcp", "sport": 40000, "dport": 80}
+    back = {"from": "eni-c", "dst": "10.0.1.10", "proto": "tcp", "sport": 80, "dport": 40000}
+    steps = [[(syn | {"flags": "S"}, 1)], [(back | {"flags": "SA"}, 1)],
+             [(syn | {"flags": "A"}, 1), (syn | {"flags": "PA"}, 3)],
+             [(back | {"flags": "PA"}, 3), (back | {"flags": "FA"}, 1)],
+             [(syn | {"flags": "FA"}, 1), (back | {"flags": "A"}, 1)],
+             [(syn | {"flags": "S"}, 2)]]
+    world = both(build_t1, OPEN, steps)
+    assert fast_counters(world, "host-1")["hits"] > 0 < fast_counters(world, "host-3")["hits"]
+
+
+def test_policy_change_and_expiry_re_decide(build_t1: Callable[..., Config]) -> None:
+    worlds = [World(build_t1(OPEN), fastpath=fast) for fast in (True, False)]
+    for world in worlds:
+        world.step([("eni-a", frames(world, UDP, 3))])
+        world.apply(build_t1({**OPEN, "security_groups": [{"id": "sg-b", "ingress": []}]}))
+    outputs = [w.step([("eni-a", frames(w, UDP, 3))]) for w in worlds]
+    assert outputs[0] == outputs[1]
+    assert fast_counters(worlds[0], "host-1")["punt_stale"] == 1
+    for world in worlds:
+        world.clock.advance(31.0)
+    outputs = [w.step([("eni-a", frames(w, UDP, 3))]) for w in worlds]
+    assert outputs[0] == outputs[1] and worlds[0].state() == worlds[1].state()
+
+
+def test_a_full_table_evicts_and_still_agrees(build_t1: Callable[..., Config]) -> None:
+    flows = [UDP | {"sport": 40000 + n} for n in range(12)]
+    world = both(build_t1, OPEN, [[(f, 2) for f in flows]] * 3, max_flows=4)
+    assert len(world.engines["host-1"].fastpath.table) <= 4  # type: ignore[union-attr]
+
+
+def test_rate_gated_and_ipv6_flows(build_t1: Callable[..., Config]) -> None:
+    limited = {**OPEN, "enis": [{"id": "eni-c", "limits": {"pps": 3}}]}
+    six = {"from": "eni-a", "dst": "2001:db8:1234:1a01::20", "proto": "udp", "sport": 1,
+           "dport": 2}
+    gated = UDP | {"dst": "10.0.2.30"}
+    world = both(build_t1, limited, [[(six, 3), (gated, 5)], [(six, 2), (gated, 2)]])
+    host3 = fast_counters(world, "host-3")
+    assert host3["hits"] == 0 and host3["entries"] == 0  # a rate gate is never replayed
+    assert fast_counters(world, "host-2")["hits"] == 4  # IPv6 is
