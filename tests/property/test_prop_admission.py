@@ -1,4 +1,4 @@
-"""Admission kernels == the readable slow path (verdicts, destinations, connection tracking).
+"""CompiledPolicy kernels == the readable slow path (verdicts, destinations, connection tracking).
 
 Two identical clouds see the same random policies and packet sequences: in one the slow
 path decides every packet; in the other the kernels decide first and the slow path only
@@ -27,7 +27,7 @@ from smartnic.dataplane.admission import (
     O_DST,
     O_DST_CT,
     O_SRC_CT,
-    Admission,
+    CompiledPolicy,
     packet_columns,
 )
 from smartnic.dataplane.conntrack.arrays import ct_touch
@@ -89,7 +89,7 @@ def _check_packet(oracle: Cloud, fast: Cloud, spec: dict[str, Any]) -> None:
     expected = _python(oracle, eni_id, pkt)
     eni = fast.program.enis[eni_id]
     engine = fast.hosts[eni.host_id]
-    admission = Admission(fast.program, eni.host_id, engine.ctx.conntrack)
+    admission = CompiledPolicy(fast.program, eni.host_id, engine.ctx.conntrack)
     meta, addr = packet_columns([pkt])
     src = np.array([admission.eni_index[eni_id]], np.int64)
     out = admission.decide_vm(src, meta, addr, engine.ctx.clock.now())[0]
@@ -123,7 +123,7 @@ def _check_arrival(oracle: Cloud, fast: Cloud, src_id: str, dst_id: str, pkt: An
                                     sender=sender, sender_tag=sender.tag, from_gateway=None)
     o_engine.runner._effects(expected, pkt.tcp_flags, pkt.ip_total_length)
     engine = fast.hosts[receiver.host_id]
-    admission = Admission(program, receiver.host_id, engine.ctx.conntrack)
+    admission = CompiledPolicy(program, receiver.host_id, engine.ctx.conntrack)
     meta, addr = packet_columns([pkt])
     one = np.ones(1, np.int64)
     vpcs = list(program.vpcs)

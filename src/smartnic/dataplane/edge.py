@@ -16,8 +16,6 @@ Drops: `decap`, `parse`, `no_transit` (`no_public_ipv4`, `no_internet_gateway`),
 
 from __future__ import annotations
 
-import zlib
-
 from smartnic.clock import Clock
 from smartnic.compiler import routes as rk
 from smartnic.compiler.cidr import format_ip
@@ -28,7 +26,7 @@ from smartnic.compiler.views import EniView, VpcView
 from smartnic.dataplane.actions import ToUnderlay
 from smartnic.dataplane.intake import Arrival, receive
 from smartnic.dataplane.journal import PacketEvent
-from smartnic.dataplane.keys import l4_identity
+from smartnic.dataplane.keys import flow_entropy
 from smartnic.dataplane.l2 import is_l2_control
 from smartnic.dataplane.nat import rewrite_ipv4
 from smartnic.dataplane.runner import Emission, overlay_frame
@@ -195,7 +193,7 @@ class EdgeEngine:
     def _encap(self, vpc: VpcView, target: EniView, frame: bytes, pkt: Packet,
                hops: list[Hop]) -> Emission:
         host = self.program.hosts[target.host_id]
-        port = flow_entropy_port(zlib.crc32(repr(l4_identity(pkt)).encode()))
+        port = flow_entropy_port(flow_entropy(pkt))
         output = ToUnderlay(host.id, host.underlay_ip, vpc.vni, GATEWAY_TAG,
                             self.program.gateway_macs[vpc.igw_id or ""], target.mac, port)
         hops.append(Hop(self.name, "mapping", FORWARD, f"{self.program.overlay.upper()} VNI "

@@ -1,4 +1,4 @@
-"""Admission kernels on T1 (tests/conftest.py): admitted, punted, refused; twins agree."""
+"""CompiledPolicy kernels on T1 (tests/conftest.py): admitted, punted, refused; twins agree."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from smartnic.dataplane.admission import (
     O_PATH,
     O_SRC_CT,
     PUNT,
-    Admission,
+    CompiledPolicy,
     packet_columns,
 )
 from smartnic.dataplane.admission import decide as dk
@@ -34,10 +34,10 @@ ALL_ON_HOST_1 = [{"id": "host-1", "enis": ["eni-a", "eni-b", "eni-c", "eni-fw"]}
                  {"id": "host-2", "enis": []}, {"id": "host-3", "enis": []}]
 
 
-def _decide(cloud: Cloud, spec: dict[str, Any]) -> tuple[Admission, np.ndarray]:
+def _decide(cloud: Cloud, spec: dict[str, Any]) -> tuple[CompiledPolicy, np.ndarray]:
     eni = cloud.program.enis[spec["from"]]
     engine = cloud.hosts[eni.host_id]
-    admission = Admission(cloud.program, eni.host_id, engine.ctx.conntrack)
+    admission = CompiledPolicy(cloud.program, eni.host_id, engine.ctx.conntrack)
     meta, addr = packet_columns([parse_frame(build_send(cloud.program, spec).frames[0])])
     src = np.array([admission.eni_index[eni.id]], np.int64)
     return admission, admission.decide_vm(src, meta, addr, engine.ctx.clock.now())[0]
@@ -68,7 +68,7 @@ def test_cross_host_flow_is_admitted_remote_then_on_arrival() -> None:
     assert out[O_CODE] == ADMIT_REMOTE and out[O_DST_CT] == -1
     receiver = program.enis["eni-c"]
     engine = cloud.hosts[receiver.host_id]
-    here = Admission(program, receiver.host_id, engine.ctx.conntrack)
+    here = CompiledPolicy(program, receiver.host_id, engine.ctx.conntrack)
     pkt = parse_frame(build_send(program, {"from": "eni-a", "dst": "10.0.2.30",
                                            "proto": "tcp", "dport": 80, "flags": "S"}).frames[0])
     meta, addr = packet_columns([pkt])
@@ -122,7 +122,7 @@ def test_decide_kernel_matches_its_interpreted_twin() -> None:
     for decide in (dk.decide_vm, dk.decide_vm.py_func):
         twin = _cloud(OPEN_C, ALL_ON_HOST_1)
         engine = twin.hosts["host-1"]
-        admission = Admission(twin.program, "host-1", engine.ctx.conntrack)
+        admission = CompiledPolicy(twin.program, "host-1", engine.ctx.conntrack)
         src = np.full(len(pkts), admission.eni_index["eni-a"], np.int64)
         out = np.zeros((len(pkts), dk.OUT_COLUMNS), np.int64)
         ct, index, free, top = engine.ctx.conntrack.bulk()

@@ -9,14 +9,12 @@ Output: ToUnderlay, or (same host) the walk continues with the receiving stages.
 
 from __future__ import annotations
 
-import zlib
-
 from smartnic.compiler.cidr import format_ip
 from smartnic.compiler.mapping import EDGE_HOST_ID
 from smartnic.compiler.views import EniView
 from smartnic.dataplane.actions import ToUnderlay
 from smartnic.dataplane.context import EngineContext, Walk
-from smartnic.dataplane.keys import l4_identity
+from smartnic.dataplane.keys import flow_entropy
 from smartnic.dataplane.verdict import FORWARD
 from smartnic.packet.overlay import flow_entropy_port
 
@@ -56,7 +54,7 @@ def _encap(ctx: EngineContext, walk: Walk, host_id: str, underlay_ip: int, dst_m
     tag = None if plain else walk.src_eni.tag
     walk.output = ToUnderlay(host_id, underlay_ip, walk.vpc.vni, tag,
                              inner_source_mac(ctx, walk, receiver), dst_mac,
-                             flow_entropy_port(zlib.crc32(repr(l4_identity(walk.pkt)).encode())))
+                             flow_entropy_port(flow_entropy(walk.pkt)))
     walk.note(STAGE, FORWARD,
               f"{ctx.program.overlay.upper()} VNI {walk.vpc.vni} ({walk.vpc.id}) to {host_id} "
               f"{format_ip(4, underlay_ip)}, "

@@ -1,4 +1,4 @@
-"""`Admission`: the compiled tables of one engine and the calls into the kernels."""
+"""`CompiledPolicy`: one engine's compiled policy tables and the calls into the kernels."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from smartnic.dataplane.admission import decide as dk
 from smartnic.dataplane.conntrack.table import ConntrackTable
 
 
-class Admission:
+class CompiledPolicy:
     def __init__(self, program: Program, host_id: str, conntrack: ConntrackTable) -> None:
         self.program = program
         self.tables = build_tables(program)
