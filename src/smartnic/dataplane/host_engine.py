@@ -8,7 +8,10 @@ counted with its stage and reason on the ENI concerned; nothing raises out of `p
 With the fast path (the default, unless a journal is kept: `trace` and scenarios explain
 every packet), batches run through numba kernels (dataplane/fastpath/) and only what they
 punt comes here, at its place in the batch; every action the Python path decides is also
-offered to the fast path (`learn`), which replays those it can.
+offered to the fast path (`learn`), which replays those it can. With admission (the
+default with the fast path), `load` compiles the Program for the admission kernels
+(dataplane/admission/) and the fast path decides and installs the common new flows
+itself (fastpath/admit.py), in an order that cannot be told from this one.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from smartnic.clock import Clock
 from smartnic.compiler.program import Program
 from smartnic.dataplane import l2
 from smartnic.dataplane.actions import FlowAction, Output, ToService, ToUnderlay, ToVm
+from smartnic.dataplane.admission import CompiledPolicy
 from smartnic.dataplane.allowance import Allowances
 from smartnic.dataplane.conntrack.table import ConntrackTable
 from smartnic.dataplane.context import EngineContext
@@ -41,7 +45,7 @@ from smartnic.telemetry.flowlogs import FlowLogCollector, FlowLogRecord
 
 class HostEngine:
     def __init__(self, host_id: str, program: Program, clock: Clock, underlay: Port, *,
-                 journal: bool = False, fastpath: bool = True) -> None:
+                 journal: bool = False, fastpath: bool = True, admission: bool = True) -> None:
         self.host_id = host_id
         counters = Counters()
         self.ctx = EngineContext(
@@ -59,6 +63,7 @@ class HostEngine:
         self.journal: list[PacketEvent] | None = [] if journal else None
         self.flow_log_records: list[FlowLogRecord] = []
         self.fastpath = FastPath(self.ctx) if fastpath and not journal else None
+        self.admission = admission
         self.load(program)
 
     # -- configuration -------------------------------------------------------------------
@@ -77,7 +82,9 @@ class HostEngine:
         contexts = {e: c for e, c in program.eni_log_contexts.items() if e in local}
         ctx.flowlogs.reconfigure(specs, contexts, ctx.clock.now())
         if self.fastpath is not None:
-            self.fastpath.reset_generation(program)
+            policy = CompiledPolicy(program, self.host_id, ctx.conntrack) if (
+                self.admission) else None
+            self.fastpath.reset_generation(program, policy)
 
     def attach(self, eni_id: str, port: Port) -> None:
         self.vm_ports[eni_id] = port

@@ -22,6 +22,7 @@ from smartnic.dataplane.admission import (
     packet_columns,
 )
 from smartnic.dataplane.admission import decide as dk
+from smartnic.dataplane.conntrack.table import SMALL_SWEEP_ROWS
 from smartnic.model import load_config
 from smartnic.net.cloud import Cloud
 from smartnic.packet import parse_frame
@@ -99,17 +100,54 @@ def test_untracked_flow_takes_no_row_sg_r20() -> None:
     assert out[O_CODE] == ADMIT_LOCAL and out[O_DST_CT] == -1 and out[O_SRC_CT] >= 0
 
 
+def _fill(cloud: Cloud, count: int) -> None:
+    """`count` new tracked connections from eni-a to eni-c, decided in one batch."""
+    pkts = [parse_frame(build_send(cloud.program, {
+        "from": "eni-a", "dst": "10.0.2.30", "proto": "tcp", "sport": 1 + n % 60000,
+        "dport": 80 + n // 60000, "flags": "S"}).frames[0]) for n in range(count)]
+    meta, addr = packet_columns(pkts)
+    admission = CompiledPolicy(cloud.program, "host-1", cloud.hosts["host-1"].ctx.conntrack)
+    src = np.full(count, admission.eni_index["eni-a"], np.int64)
+    out = admission.decide_vm(src, meta, addr, cloud.clock.now())
+    assert (out[:, O_CODE] == ADMIT_REMOTE).all()
+
+
 def test_full_conntrack_after_a_recent_sweep_is_refused_and_counted() -> None:
-    patch = dict(OPEN_C, enis=[{"id": "eni-a", "limits": {"conntrack_max": 1}}])
+    capacity = SMALL_SWEEP_ROWS + 1  # larger ENIs are swept at most once a second
+    patch = dict(OPEN_C, enis=[{"id": "eni-a", "limits": {"conntrack_max": capacity}}])
     cloud = _cloud(patch)
-    _decide(cloud, {"from": "eni-a", "dst": "10.0.2.30", "proto": "tcp", "sport": 1,
-                    "dport": 80, "flags": "S"})
+    _fill(cloud, capacity)
     conntrack = cloud.hosts["host-1"].ctx.conntrack
     conntrack.counters("eni-a", cloud.clock.now())  # sweeps (nothing expired)
-    _, out = _decide(cloud, {"from": "eni-a", "dst": "10.0.2.30", "proto": "tcp", "sport": 2,
-                             "dport": 80, "flags": "S"})
+    _, out = _decide(cloud, {"from": "eni-a", "dst": "10.0.2.30", "proto": "udp", "sport": 2,
+                             "dport": 80})
     assert out[O_CODE] == CT_FULL
     assert conntrack.counters("eni-a", cloud.clock.now())["conntrack_allowance_exceeded"] == 1
+
+
+def test_full_small_conntrack_punts_since_the_slow_path_sweeps_it_first() -> None:
+    patch = dict(OPEN_C, enis=[{"id": "eni-a", "limits": {"conntrack_max": 1}}])
+    cloud = _cloud(patch)
+    _fill(cloud, 1)
+    conntrack = cloud.hosts["host-1"].ctx.conntrack
+    conntrack.counters("eni-a", cloud.clock.now())
+    _, out = _decide(cloud, {"from": "eni-a", "dst": "10.0.2.30", "proto": "udp", "sport": 2,
+                             "dport": 80})
+    assert out[O_CODE] == PUNT
+
+
+def test_a_key_with_an_expired_row_punts_the_slow_path_frees_it() -> None:
+    cloud = _cloud(OPEN_C)
+    spec = {"from": "eni-a", "dst": "10.0.2.30", "proto": "udp", "sport": 7, "dport": 80}
+    assert _decide(cloud, spec)[1][O_CODE] == ADMIT_REMOTE
+    cloud.clock.advance(400.0)  # type: ignore[attr-defined]
+    assert _decide(cloud, spec)[1][O_CODE] == PUNT
+
+
+def test_a_vm_sending_to_itself_punts() -> None:
+    cloud = _cloud(OPEN_C, ALL_ON_HOST_1)
+    _, out = _decide(cloud, {"from": "eni-a", "dst": "10.0.1.10", "proto": "udp", "dport": 80})
+    assert out[O_CODE] == PUNT
 
 
 def test_decide_kernel_matches_its_interpreted_twin() -> None:

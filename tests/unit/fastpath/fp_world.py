@@ -1,6 +1,8 @@
 """Host engines of one config driven batch by batch, with or without the fast path.
 
-`World(config, fastpath=...)` builds one HostEngine per host on a shared virtual clock.
+`World(config, fastpath=..., admission=...)` builds one HostEngine per host on a shared
+virtual clock (`kernel_install=False`: admitted flows installed by the Python twin;
+`max_flows`: a small fast-path table, to exercise eviction).
 `step(batches)` hands each (ENI, frames) batch to its host's VM port, then carries the
 underlay frames to the hosts they are addressed to, one batch per host, until quiet; it
 returns every emission as (host, port, frame), in order. `state()` is what must not depend
@@ -34,17 +36,20 @@ Emitted = tuple[str, str, bytes]
 
 
 class World:
-    def __init__(self, config: Config, *, fastpath: bool, clock: VirtualClock | None = None,
+    def __init__(self, config: Config, *, fastpath: bool, admission: bool = True,
+                 kernel_install: bool = True, clock: VirtualClock | None = None,
                  max_flows: int | None = None) -> None:
         self.clock = clock or VirtualClock()
         self.program = compile_program(config, 1)
         self.engines = {
             host.id: HostEngine(host.id, self.program, self.clock, MemoryPort("underlay"),
-                                fastpath=fastpath)
+                                fastpath=fastpath, admission=admission)
             for host in self.program.hosts.values()}
-        if fastpath and max_flows is not None:  # a small table, to exercise eviction
+        if fastpath and (max_flows is not None or not kernel_install):
             for engine in self.engines.values():
-                engine.fastpath = FastPath(engine.ctx, max_flows=max_flows)
+                engine.fastpath = FastPath(engine.ctx, max_flows=max_flows or 1 << 18,
+                                           kernel_install=kernel_install)
+                engine.load(self.program)
         self.by_ip = {host.underlay_ip: host.id for host in self.program.hosts.values()}
 
     def apply(self, config: Config) -> None:

@@ -1,6 +1,6 @@
-"""Host engines with the fast path: later packets of a flow are replayed by the kernels, the
-first of a batch installs for the rest, and in every case the engines emit and count
-exactly what engines without it do."""
+"""Host engines with the fast path: new flows are admitted by the kernels (or, without
+admission, decided by the first packet of a batch for the rest), later packets replayed,
+and in every case the engines emit and count exactly what engines without it do."""
 
 from __future__ import annotations
 
@@ -20,19 +20,22 @@ def frames(world: World, spec: dict[str, Any], count: int = 1) -> list[bytes]:
     return list(build_send(world.program, spec).frames) * count
 
 
+KINDS = ({"fastpath": True}, {"fastpath": True, "admission": False}, {"fastpath": False})
+
+
 def both(build: Callable[..., Config], patch: dict[str, Any],
-         steps: list[list[tuple[dict[str, Any], int]]], **options: Any) -> World:
-    """Run `steps` (batches of (send, copies)) on engines with and without the fast path;
-    assert they agree; return the fast world."""
-    worlds = [World(build(patch), fastpath=fast, **options) for fast in (True, False)]
+         steps: list[list[tuple[dict[str, Any], int]]], **options: Any) -> list[World]:
+    """Run `steps` (batches of (send, copies)) on engines with admission + fast path, the
+    fast path alone and Python alone; assert they agree; return the worlds in that order."""
+    worlds = [World(build(patch), **kind, **options) for kind in KINDS]
     for step in steps:
         outputs = [w.step([(spec["from"], frames(w, spec, n)) for spec, n in step])
                    for w in worlds]
-        assert outputs[0] == outputs[1]
+        assert outputs[0] == outputs[2] and outputs[1] == outputs[2]
         for world in worlds:
             world.clock.advance(1.0)
-    assert worlds[0].state() == worlds[1].state()
-    return worlds[0]
+    assert worlds[0].state() == worlds[2].state() and worlds[1].state() == worlds[2].state()
+    return worlds
 
 
 def fast_counters(world: World, host: str) -> dict[str, int]:
@@ -43,11 +46,14 @@ def fast_counters(world: World, host: str) -> dict[str, int]:
 
 def test_a_new_flow_is_decided_once_per_batch_and_replayed(
         build_t1: Callable[..., Config]) -> None:
-    world = both(build_t1, OPEN, [[(UDP, 5)], [(UDP, 5)]])
+    admitting, world, _ = both(build_t1, OPEN, [[(UDP, 5)], [(UDP, 5)]])
     sender, receiver = fast_counters(world, "host-1"), fast_counters(world, "host-2")
     assert (sender["hits"], sender["punt_miss"]) == (9, 1)
     assert (receiver["hits"], receiver["punt_miss"]) == (9, 1)
     assert world.engines["host-2"].eni_counters("eni-b")["rx_packets"] == 10
+    for host in ("host-1", "host-2"):
+        counted = fast_counters(admitting, host)
+        assert (counted["hits"], counted["punt_miss"], counted["admitted"]) == (10, 0, 1)
 
 
 def test_tcp_conversation_and_reply_direction(build_t1: Callable[..., Config]) -> None:
@@ -58,28 +64,30 @@ def test_tcp_conversation_and_reply_direction(build_t1: Callable[..., Config]) -
              [(back | {"flags": "PA"}, 3), (back | {"flags": "FA"}, 1)],
              [(syn | {"flags": "FA"}, 1), (back | {"flags": "A"}, 1)],
              [(syn | {"flags": "S"}, 2)]]
-    world = both(build_t1, OPEN, steps)
+    world = both(build_t1, OPEN, steps)[0]
     assert fast_counters(world, "host-1")["hits"] > 0 < fast_counters(world, "host-3")["hits"]
 
 
 def test_policy_change_and_expiry_re_decide(build_t1: Callable[..., Config]) -> None:
-    worlds = [World(build_t1(OPEN), fastpath=fast) for fast in (True, False)]
+    worlds = [World(build_t1(OPEN), **kind) for kind in KINDS]
     for world in worlds:
         world.step([("eni-a", frames(world, UDP, 3))])
         world.apply(build_t1({**OPEN, "security_groups": [{"id": "sg-b", "ingress": []}]}))
     outputs = [w.step([("eni-a", frames(w, UDP, 3))]) for w in worlds]
-    assert outputs[0] == outputs[1]
-    assert fast_counters(worlds[0], "host-1")["punt_stale"] == 1
+    assert outputs[0] == outputs[2] and outputs[1] == outputs[2]
+    assert fast_counters(worlds[1], "host-1")["punt_stale"] == 1
+    assert fast_counters(worlds[0], "host-1")["admitted"] == 2  # re-decided, not punted
     for world in worlds:
         world.clock.advance(31.0)
     outputs = [w.step([("eni-a", frames(w, UDP, 3))]) for w in worlds]
-    assert outputs[0] == outputs[1] and worlds[0].state() == worlds[1].state()
+    assert outputs[0] == outputs[2] and outputs[1] == outputs[2]
+    assert worlds[0].state() == worlds[2].state() == worlds[1].state()
 
 
 def test_a_full_table_evicts_and_still_agrees(build_t1: Callable[..., Config]) -> None:
     flows = [UDP | {"sport": 40000 + n} for n in range(12)]
-    world = both(build_t1, OPEN, [[(f, 2) for f in flows]] * 3, max_flows=4)
-    assert len(world.engines["host-1"].fastpath.table) <= 4  # type: ignore[union-attr]
+    for world in both(build_t1, OPEN, [[(f, 2) for f in flows]] * 3, max_flows=4)[:2]:
+        assert len(world.engines["host-1"].fastpath.table) <= 4  # type: ignore[union-attr]
 
 
 def test_rate_gated_and_ipv6_flows(build_t1: Callable[..., Config]) -> None:
@@ -87,7 +95,7 @@ def test_rate_gated_and_ipv6_flows(build_t1: Callable[..., Config]) -> None:
     six = {"from": "eni-a", "dst": "2001:db8:1234:1a01::20", "proto": "udp", "sport": 1,
            "dport": 2}
     gated = UDP | {"dst": "10.0.2.30"}
-    world = both(build_t1, limited, [[(six, 3), (gated, 5)], [(six, 2), (gated, 2)]])
+    world = both(build_t1, limited, [[(six, 3), (gated, 5)], [(six, 2), (gated, 2)]])[1]
     host3 = fast_counters(world, "host-3")
     assert host3["hits"] == 0 and host3["entries"] == 0  # a rate gate is never replayed
     assert fast_counters(world, "host-2")["hits"] == 4  # IPv6 is

@@ -84,14 +84,6 @@ def flow_keys(eni: int, proto: int, addr: np.ndarray, sport: int, dport: int, it
 
 
 @inline_kernel
-def live_row(ct: CtArrays, index: np.ndarray, words: np.ndarray, now_s: float) -> int:
-    row = ix.find(index, ct.key, words)
-    if row >= 0 and ct.expires_s[row] > now_s:
-        return row
-    return -1
-
-
-@inline_kernel
 def create(ct: CtArrays, index: np.ndarray, free: np.ndarray, top: np.ndarray,
            words: np.ndarray, eni: int, proto: int, origin: int, now_s: float,
            tcp_columns: np.ndarray) -> int:

@@ -9,7 +9,15 @@ allowance, a reopened connection: the readable slow path decides it). Connection
 created only for admitted packets, after every check passed.
 
 Output row (int64): code, destination ENI, traffic path, path MTU, then per side (sender,
-receiver) the conntrack row, its incarnation and the packet's direction on it (-1: none).
+receiver) the conntrack row, its incarnation and the packet's direction on it (-1: none),
+and which sides' rows this decision created (O_NEW: 1 sender, 2 receiver).
+
+Exactly the slow path's outcome, also where connection tracking is at its edges: a key
+that finds an expired row punts (the slow path frees that row on lookup), a refusal at
+capacity is CT_FULL only when the slow path would not sweep first (an ENI above
+SMALL_SWEEP_ROWS swept within SWEEP_INTERVAL_S; otherwise the slow path sweeps, and may
+then admit), and a VM sending to itself punts (its egress row is the ingress hit).
+`decide_vm_packet` / `decide_underlay_packet` decide one packet; the entry kernels loop.
 """
 
 from __future__ import annotations
@@ -22,14 +30,16 @@ from smartnic.dataplane.admission.ctops import create
 from smartnic.dataplane.admission.match import nacl_allows, owns, subnet_contains
 from smartnic.dataplane.admission.security import SG_HIT, SG_NEW, SG_UNTRACKED, sg_decide
 from smartnic.dataplane.conntrack.arrays import ORIGIN_EGRESS, ORIGIN_INGRESS, CtArrays
+from smartnic.dataplane.conntrack.table import SMALL_SWEEP_ROWS, SWEEP_INTERVAL_S
 from smartnic.dataplane.kernel import inline_kernel, refcount_free_kernel
 
 PUNT, ADMIT_LOCAL, ADMIT_REMOTE, CT_FULL = 0, 1, 2, 3
 O_CODE, O_DST, O_PATH, O_MTU = 0, 1, 2, 3
 O_SRC_CT, O_DST_CT = 4, 7  # row, incarnation, direction (0 original, 1 reply, -1 none)
-OUT_COLUMNS = 10
+O_NEW = 10  # bit set: NEW_SENDER | NEW_RECEIVER when this decision created the row
+NEW_SENDER, NEW_RECEIVER = 1, 2
+OUT_COLUMNS = 11
 MAX_MTU_BYTES = 9001
-SWEPT_RECENTLY_S = 1.0
 
 
 @inline_kernel
@@ -58,8 +68,10 @@ def has_room(ct: CtArrays, ct_eni: int) -> bool:
 
 
 @inline_kernel
-def swept_recently(ct: CtArrays, ct_eni: int, now_s: float) -> bool:
-    return now_s - ct.eni_swept_s[ct_eni] < SWEPT_RECENTLY_S
+def refusal_is_final(ct: CtArrays, ct_eni: int, now_s: float) -> bool:
+    """A full ENI the slow path would not sweep before refusing (ConntrackTable._sweep)."""
+    return ct.eni_count[ct_eni] > SMALL_SWEEP_ROWS and (
+        now_s - ct.eni_swept_s[ct_eni] < SWEEP_INTERVAL_S)
 
 
 @inline_kernel
@@ -73,7 +85,7 @@ def no_reference(out: np.ndarray, column: int) -> None:
 def commit_side(ct: CtArrays, index: np.ndarray, free: np.ndarray, top: np.ndarray,
                 status: int, res: np.ndarray, words: np.ndarray, ct_eni: int, proto: int,
                 origin: int, now_s: float, tcp_columns: np.ndarray, out: np.ndarray,
-                column: int) -> bool:
+                column: int, new_bit: int) -> bool:
     """Record the conntrack reference of one side, creating its row if the flow is new."""
     if status == SG_HIT:
         row, direction = res[0], res[1]
@@ -82,6 +94,7 @@ def commit_side(ct: CtArrays, index: np.ndarray, free: np.ndarray, top: np.ndarr
         if row < 0:
             return False
         direction = 0
+        out[O_NEW] |= new_bit
     else:
         no_reference(out, column)
         return True
@@ -99,54 +112,95 @@ def sender_checks(t: PolicyTables, eni: int, meta: np.ndarray, addr: np.ndarray)
     return not t.eni_check[eni] or owns(t, eni, meta[0], addr[0], addr[1])
 
 
+@inline_kernel
+def decide_vm_packet(t: PolicyTables, local_host: int, ct_eni_of: np.ndarray, ct: CtArrays,
+                     index: np.ndarray, free: np.ndarray, top: np.ndarray,
+                     tcp_columns: np.ndarray, eni: int, meta: np.ndarray, addr: np.ndarray,
+                     now_s: float, out: np.ndarray, scratch: np.ndarray,
+                     results: np.ndarray) -> None:
+    """The sending stages for one packet of local ENI `eni` (`meta`, `addr`, `out`: its
+    rows). `scratch` uint64[5, 5] and `results` int64[2, 2]: working rows."""
+    fwd, rev, dst_fwd, dst_rev, probe = scratch[0], scratch[1], scratch[2], scratch[3], scratch[4]
+    res, dst_res = results[0], results[1]
+    out[O_CODE] = PUNT
+    out[O_NEW] = 0
+    if not sender_checks(t, eni, meta, addr):
+        return
+    src_ct = ct_eni_of[eni]
+    status = sg_decide(t, ct, index, src_ct, eni, DIRECTION_EGRESS, meta, addr, -1, now_s,
+                       fwd, rev, res)
+    if status != SG_HIT and status != SG_NEW and status != SG_UNTRACKED:
+        return
+    dst = rt.next_hop(t, eni, meta, addr, probe, out)
+    if dst < 0 or dst == eni:
+        return
+    if t.eni_host[dst] != local_host:
+        if status == SG_NEW and not has_room(ct, src_ct):
+            if refusal_is_final(ct, src_ct, now_s):
+                ct.eni_exceeded[src_ct] += 1
+                out[O_CODE] = CT_FULL
+            return
+        if commit_side(ct, index, free, top, status, res, fwd, src_ct, meta[1], ORIGIN_EGRESS,
+                       now_s, tcp_columns, out, O_SRC_CT, NEW_SENDER):
+            out[O_CODE] = ADMIT_REMOTE
+            no_reference(out, O_DST_CT)
+        return
+    if not receive_ok(t, dst, t.eni_vpc[eni], eni, False, meta, addr):
+        return
+    dst_ct = ct_eni_of[dst]
+    dst_status = sg_decide(t, ct, index, dst_ct, dst, DIRECTION_INGRESS, meta, addr,
+                           t.eni_tag[eni], now_s, dst_fwd, dst_rev, dst_res)
+    if dst_status > SG_UNTRACKED or t.eni_pps[dst] > 0:
+        return
+    if (status == SG_NEW and not has_room(ct, src_ct)) or (
+            dst_status == SG_NEW and not has_room(ct, dst_ct)):
+        return  # the slow path sweeps, or explains the refusal with its records
+    commit_side(ct, index, free, top, status, res, fwd, src_ct, meta[1], ORIGIN_EGRESS, now_s,
+                tcp_columns, out, O_SRC_CT, NEW_SENDER)
+    commit_side(ct, index, free, top, dst_status, dst_res, dst_fwd, dst_ct, meta[1],
+                ORIGIN_INGRESS, now_s, tcp_columns, out, O_DST_CT, NEW_RECEIVER)
+    out[O_CODE] = ADMIT_LOCAL
+
+
+@inline_kernel
+def decide_underlay_packet(t: PolicyTables, ct_eni_of: np.ndarray, ct: CtArrays,
+                           index: np.ndarray, free: np.ndarray, top: np.ndarray,
+                           tcp_columns: np.ndarray, dst: int, sender: int, sender_tag: int,
+                           vpc: int, from_gateway: bool, meta: np.ndarray, addr: np.ndarray,
+                           now_s: float, out: np.ndarray, scratch: np.ndarray,
+                           results: np.ndarray) -> None:
+    """The receiving stages for one packet from the underlay (`sender` -1: not an ENI)."""
+    fwd, rev, res = scratch[0], scratch[1], results[0]
+    out[O_CODE] = PUNT
+    out[O_NEW] = 0
+    if t.eni_pps[dst] > 0 or not receive_ok(t, dst, vpc, sender, from_gateway, meta, addr):
+        return
+    dst_ct = ct_eni_of[dst]
+    status = sg_decide(t, ct, index, dst_ct, dst, DIRECTION_INGRESS, meta, addr, sender_tag,
+                       now_s, fwd, rev, res)
+    if status > SG_UNTRACKED:
+        return
+    if status == SG_NEW and not has_room(ct, dst_ct):
+        if refusal_is_final(ct, dst_ct, now_s):
+            ct.eni_exceeded[dst_ct] += 1
+            out[O_CODE] = CT_FULL
+        return
+    out[O_DST] = dst
+    no_reference(out, O_SRC_CT)
+    commit_side(ct, index, free, top, status, res, fwd, dst_ct, meta[1], ORIGIN_INGRESS, now_s,
+                tcp_columns, out, O_DST_CT, NEW_RECEIVER)
+    out[O_CODE] = ADMIT_LOCAL
+
+
 @refcount_free_kernel
 def decide_vm(t: PolicyTables, local_host: int, ct_eni_of: np.ndarray, ct: CtArrays,
               index: np.ndarray, free: np.ndarray, top: np.ndarray, tcp_columns: np.ndarray,
               src: np.ndarray, meta: np.ndarray, addr: np.ndarray, now_s: float,
               out: np.ndarray, scratch: np.ndarray, results: np.ndarray) -> None:
-    """The sending stages for packets from local VM ports (`src`: sending ENI per packet).
-    `scratch` uint64[5, 5] and `results` int64[2, 2]: working rows (no allocation here)."""
-    fwd, rev, dst_fwd, dst_rev, probe = scratch[0], scratch[1], scratch[2], scratch[3], scratch[4]
-    res, dst_res = results[0], results[1]
+    """The sending stages for packets from local VM ports (`src`: sending ENI per packet)."""
     for i in range(src.shape[0]):
-        out[i, O_CODE] = PUNT
-        eni = src[i]
-        if not sender_checks(t, eni, meta[i], addr[i]):
-            continue
-        src_ct = ct_eni_of[eni]
-        status = sg_decide(t, ct, index, src_ct, eni, DIRECTION_EGRESS, meta[i], addr[i], -1,
-                           now_s, fwd, rev, res)
-        if status != SG_HIT and status != SG_NEW and status != SG_UNTRACKED:
-            continue
-        dst = rt.next_hop(t, eni, meta[i], addr[i], probe, out[i])
-        if dst < 0:
-            continue
-        if t.eni_host[dst] != local_host:
-            if status == SG_NEW and not has_room(ct, src_ct):
-                if swept_recently(ct, src_ct, now_s):
-                    ct.eni_exceeded[src_ct] += 1
-                    out[i, O_CODE] = CT_FULL
-                continue
-            if commit_side(ct, index, free, top, status, res, fwd, src_ct, meta[i, 1],
-                           ORIGIN_EGRESS, now_s, tcp_columns, out[i], O_SRC_CT):
-                out[i, O_CODE] = ADMIT_REMOTE
-                no_reference(out[i], O_DST_CT)
-            continue
-        if not receive_ok(t, dst, t.eni_vpc[eni], eni, False, meta[i], addr[i]):
-            continue
-        dst_ct = ct_eni_of[dst]
-        dst_status = sg_decide(t, ct, index, dst_ct, dst, DIRECTION_INGRESS, meta[i], addr[i],
-                               t.eni_tag[eni], now_s, dst_fwd, dst_rev, dst_res)
-        if dst_status > SG_UNTRACKED or t.eni_pps[dst] > 0:
-            continue
-        if (status == SG_NEW and not has_room(ct, src_ct)) or (
-                dst_status == SG_NEW and not has_room(ct, dst_ct)):
-            continue  # the slow path sweeps, or explains the refusal with its records
-        commit_side(ct, index, free, top, status, res, fwd, src_ct, meta[i, 1],
-                    ORIGIN_EGRESS, now_s, tcp_columns, out[i], O_SRC_CT)
-        commit_side(ct, index, free, top, dst_status, dst_res, dst_fwd, dst_ct, meta[i, 1],
-                    ORIGIN_INGRESS, now_s, tcp_columns, out[i], O_DST_CT)
-        out[i, O_CODE] = ADMIT_LOCAL
+        decide_vm_packet(t, local_host, ct_eni_of, ct, index, free, top, tcp_columns, src[i],
+                         meta[i], addr[i], now_s, out[i], scratch, results)
 
 
 @refcount_free_kernel
@@ -156,26 +210,8 @@ def decide_underlay(t: PolicyTables, ct_eni_of: np.ndarray, ct: CtArrays, index:
                     vpc: np.ndarray, from_gateway: np.ndarray, meta: np.ndarray,
                     addr: np.ndarray, now_s: float, out: np.ndarray, scratch: np.ndarray,
                     results: np.ndarray) -> None:
-    """The receiving stages for packets from the underlay (`sender` -1: not an ENI)."""
-    fwd, rev, res = scratch[0], scratch[1], results[0]
+    """The receiving stages for packets from the underlay."""
     for i in range(receiver.shape[0]):
-        out[i, O_CODE] = PUNT
-        dst = receiver[i]
-        if t.eni_pps[dst] > 0 or not receive_ok(t, dst, vpc[i], sender[i],
-                                                from_gateway[i] == 1, meta[i], addr[i]):
-            continue
-        dst_ct = ct_eni_of[dst]
-        status = sg_decide(t, ct, index, dst_ct, dst, DIRECTION_INGRESS, meta[i], addr[i],
-                           sender_tag[i], now_s, fwd, rev, res)
-        if status > SG_UNTRACKED:
-            continue
-        if status == SG_NEW and not has_room(ct, dst_ct):
-            if swept_recently(ct, dst_ct, now_s):
-                ct.eni_exceeded[dst_ct] += 1
-                out[i, O_CODE] = CT_FULL
-            continue
-        out[i, O_DST] = dst
-        no_reference(out[i], O_SRC_CT)
-        commit_side(ct, index, free, top, status, res, fwd, dst_ct, meta[i, 1], ORIGIN_INGRESS,
-                    now_s, tcp_columns, out[i], O_DST_CT)
-        out[i, O_CODE] = ADMIT_LOCAL
+        decide_underlay_packet(t, ct_eni_of, ct, index, free, top, tcp_columns, receiver[i],
+                               sender[i], sender_tag[i], vpc[i], from_gateway[i] == 1, meta[i],
+                               addr[i], now_s, out[i], scratch, results)

@@ -1,8 +1,10 @@
 """Stateful security-group decision for one ENI and direction (the kernels' `_evaluate`).
 
 Mirrors stages/security_group.py: a live tracked connection passes (a fresh SYN on a
-finished one is left to the slow path); otherwise the ENI's rules decide, and a permitted
-TCP/UDP flow is untracked when SG-R20 says so for it or for its reverse.
+finished one is left to the slow path, and so is a key that finds an expired row: the
+slow path's lookup frees it, which changes the ENI's count); otherwise the ENI's rules
+decide, and a permitted TCP/UDP flow is untracked when SG-R20 says so for it or for its
+reverse.
 Result codes: SG_HIT (row, is_reply in `res`), SG_NEW (tracked: a row must be created
 under the forward key), SG_UNTRACKED, SG_DENY, SG_PUNT.
 """
@@ -12,8 +14,9 @@ from __future__ import annotations
 import numpy as np
 
 from smartnic.compiler.tables.layout import DIRECTION_EGRESS, DIRECTION_INGRESS, PolicyTables
-from smartnic.dataplane.admission.ctops import FORWARD, REVERSE, flow_keys, live_row
+from smartnic.dataplane.admission.ctops import FORWARD, REVERSE, flow_keys
 from smartnic.dataplane.admission.match import sg_match
+from smartnic.dataplane.conntrack import index as ix
 from smartnic.dataplane.conntrack import states as st
 from smartnic.dataplane.conntrack.arrays import CtArrays
 from smartnic.dataplane.kernel import inline_kernel
@@ -31,8 +34,10 @@ def sg_decide(t: PolicyTables, ct: CtArrays, index: np.ndarray, ct_eni: int, eni
     keys = flow_keys(ct_eni, proto, addr, sport, dport, itype, iid, fwd, rev)
     for bit, words, is_reply in ((FORWARD, fwd, 0), (REVERSE, rev, 1)):
         if keys & bit:
-            row = live_row(ct, index, words, now_s)
+            row = ix.find(index, ct.key, words)
             if row >= 0:
+                if ct.expires_s[row] <= now_s:
+                    return SG_PUNT
                 if ct.proto_class[row] == st.CLASS_TCP and st.tcp_reopens(
                         ct.state[row], flags, is_reply == 1):
                     return SG_PUNT

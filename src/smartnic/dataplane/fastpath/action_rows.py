@@ -99,6 +99,3 @@ def _output(values: np.ndarray, output: ToVm | ToUnderlay, env: CompileEnv) -> N
         values[A_TUNNEL] = env.tunnels.index(output)
         values[A_UDP_SPORT] = output.udp_src_port
 
-
-def log_slots_of(values: np.ndarray) -> list[int]:
-    return [int(values[c]) for c in A_LOG if values[c] >= 0]

@@ -12,9 +12,14 @@ API:
     install(key, action) -> bool     key: a keys.py tuple or its words (flowkey.py)
     learn(key, action | None)        install, or remove the key when the slow path decided
                                      something the fast path cannot replay
-    remove(key), reset_generation(program), counters()
+    remove(key), reset_generation(program, policy=None), counters()
     flush_logs(collector=None)       flow-log slots and rx_packets to the engine (done after
                                      every kernel run by `process` itself)
+
+With a CompiledPolicy (`reset_generation(program, policy)`, HostEngine.load gives one),
+each batch runs in rounds: the admission pre-pass (admit.py) decides and installs new
+flows up to where the slow path may be needed, replay runs to there, the slow path takes
+the punted packet, and the next round starts after it.
 
 Decisions: the table is never cleared on a Program change (entries of older generations
 are re-decided when their flow comes back, and replaced in place); it is cleared only when
@@ -37,11 +42,15 @@ import numpy as np
 
 from smartnic.compiler.program import Program
 from smartnic.dataplane.actions import FlowAction
+from smartnic.dataplane.admission import CompiledPolicy
 from smartnic.dataplane.context import EngineContext
 from smartnic.dataplane.fastpath import action_rows as rows
+from smartnic.dataplane.fastpath.admit import Admitter
+from smartnic.dataplane.fastpath.admit_view import AdmitView
 from smartnic.dataplane.fastpath.batch import Emissions, PacketBatch
 from smartnic.dataplane.fastpath.classify import classify_underlay, classify_vm
 from smartnic.dataplane.fastpath.columns import INFO_COLUMNS
+from smartnic.dataplane.fastpath.entries import Entries
 from smartnic.dataplane.fastpath.flowkey import ROW_WORDS, VM_SIDE, key_words
 from smartnic.dataplane.fastpath.flowtable import FlowTable
 from smartnic.dataplane.fastpath.logslots import LogSlots
@@ -71,22 +80,32 @@ class FastResult(NamedTuple):
 
 
 class FastPath:
-    def __init__(self, ctx: EngineContext, *, max_flows: int = 1 << 18) -> None:
+    def __init__(self, ctx: EngineContext, *, max_flows: int = 1 << 18,
+                 kernel_install: bool = True) -> None:
         self.ctx = ctx
-        self.table = FlowTable(max_flows)
-        self.actions: list[FlowAction | None] = [None] * self.table.rows
-        self._slots: list[list[int]] = [[] for _ in range(self.table.rows)]
         self.port_names: list[str] = ["underlay"]
         self._ports = {"underlay": 0}
         self.eni_names: list[str] = []
         self._enis: dict[str, int] = {}
+        self.logs = LogSlots(eni_names=self.eni_names)
+        self.entries = Entries(max_flows, self.logs)
         self.tally = np.zeros(TALLY_RX + 16, np.int64)  # replay.py: counters, cursors, rx
-        self.logs = LogSlots()
         self.tunnels = Tunnels(ctx.underlay_ip, ctx.program.overlay)
         self._columns = (np.zeros((0, ROW_WORDS), np.uint64), np.zeros((INFO_COLUMNS, 0), np.int64))
         self._arena = _arena(0, 0)
         self.view = ProgramView(ctx.program, ctx.name, ctx.underlay_ip, self.port_index)
+        self.kernel_install = kernel_install  # False: admitted flows installed by the twin
+        self.admitter: Admitter | None = None
+        self.admission_tally = np.zeros(2, np.int64)  # admitted flows, refused packets
         self.reset_generation(ctx.program)
+
+    @property
+    def table(self) -> FlowTable:
+        return self.entries.table
+
+    @property
+    def actions(self) -> list[FlowAction | None]:
+        return self.entries.actions
 
     # -- registries ----------------------------------------------------------------------
     def port_index(self, name: str) -> int:
@@ -106,8 +125,9 @@ class FastPath:
         return index
 
     # -- configuration -------------------------------------------------------------------
-    def reset_generation(self, program: Program) -> None:
-        """Replay only what `program` decided from now on; rebuild the admission tables."""
+    def reset_generation(self, program: Program, policy: CompiledPolicy | None = None) -> None:
+        """Replay only what `program` decided from now on; with `policy` (compiled for
+        `program`), decide new flows in the admission pre-pass."""
         same_number = program.generation == self.view.program.generation
         if (same_number and program is not self.view.program) or (
                 program.overlay != self.tunnels.kind):
@@ -115,38 +135,38 @@ class FastPath:
         if program.overlay != self.tunnels.kind:
             self.tunnels = Tunnels(self.ctx.underlay_ip, program.overlay)
         self.view = ProgramView(program, self.ctx.name, self.ctx.underlay_ip, self.port_index)
+        logged = frozenset(e for s in self.ctx.flowlogs.specs for e in s.eni_ids)
         self.env = rows.CompileEnv(self.port_index, self.eni_index, self.tunnels, self.logs,
-                                   frozenset(e for s in self.ctx.flowlogs.specs for e in s.eni_ids))
+                                   logged)
+        self.admitter = None if policy is None else Admitter(
+            AdmitView(policy, self.port_index, self.eni_index, logged, self.tunnels,
+                      self.ctx.name),
+            self.entries, self.ctx, self.install, self.admission_tally,
+            kernel_install=self.kernel_install)
 
     def clear(self) -> None:
+        """Drop every entry (and every flow-log slot: they all belong to entries)."""
         self.flush()
-        for row, action in enumerate(self.actions):
-            if action is not None:
-                self._forget(row)
-                self.table.remove(row)
+        self.logs = LogSlots(eni_names=self.eni_names)
+        self.entries = Entries(self.entries.table.max_rows, self.logs)
+        self.env.logs = self.logs
+        if self.admitter is not None:
+            self.admitter.entries = self.entries
 
     # -- entries -------------------------------------------------------------------------
     def install(self, key: Key, action: FlowAction) -> bool:
         """Install (or replace) the entry of `key`; False when `action` is not replayable."""
         words = _words(key)
-        row = self.table.find(words)
-        if row >= 0 and self.actions[row] is action:
+        row = self.entries.find(words)
+        if row >= 0 and self.entries.actions[row] is action:
             return True
+        self.flush()  # a slot given back must not lose packets it still owes the collector
         values = rows.compile_action(action, self.env)
         if values is None:
             if row >= 0:
-                self._forget(row)
-                self.table.remove(row)
+                self.entries.remove(row)
             return False
-        if row >= 0:
-            self._forget(row)
-        else:
-            row, evicted = self.table.insert(words)
-            self._fit_rows()
-            if evicted >= 0:
-                self._forget(evicted)
-        self.table.arrays.acts[row] = values
-        self.actions[row], self._slots[row] = action, rows.log_slots_of(values)
+        self.entries.put(words, values, action)
         return True
 
     def learn(self, key: Key, action: FlowAction | None) -> None:
@@ -156,22 +176,10 @@ class FastPath:
             self.install(key, action)
 
     def remove(self, key: Key) -> None:
-        row = self.table.find(_words(key))
+        row = self.entries.find(_words(key))
         if row >= 0:
-            self._forget(row)
-            self.table.remove(row)
-
-    def _forget(self, row: int) -> None:
-        self.flush()  # a released slot must not lose packets it still owes the collector
-        for slot in self._slots[row]:
-            self.logs.release(slot)
-        self.actions[row], self._slots[row] = None, []
-
-    def _fit_rows(self) -> None:
-        missing = self.table.rows - len(self.actions)
-        if missing > 0:
-            self.actions += [None] * missing
-            self._slots += [[] for _ in range(missing)]
+            self.flush()
+            self.entries.remove(row)
 
     # -- batches -------------------------------------------------------------------------
     def process(self, side: int, port_index: int, batch: PacketBatch,
@@ -185,27 +193,33 @@ class FastPath:
             classify_underlay(batch.buf, batch.start, batch.length, self.view.admission,
                               keys, info)
         arena = self._arena_for(batch)
-        position = 0
-        while True:
+        position, admitter = 0, self.admitter
+        while position < count:
             now_s = self.ctx.clock.now()
-            stop = int(self._replay(position, count, slow is not None, now_s, batch, keys, info))
+            end = count
+            if admitter is not None and slow is not None:
+                end = admitter.run(side, port_index, position, count, now_s, keys, info)
+            stop = int(self._replay(position, end, slow is not None, now_s, batch, keys, info))
             self.flush(now_s)
-            if stop >= count or slow is None:
+            if slow is None:
                 break
-            slow(stop)
-            position = stop + 1
+            if stop < end:
+                slow(stop)
+                position = stop + 1
+            else:
+                position = end
         emitted, punted = int(self.tally[T_EMITTED]), int(self.tally[T_PUNTED])
         emissions = Emissions(
             PacketBatch(arena.buf, arena.table[R_START, :emitted], arena.length[:emitted]),
             arena.table[R_PORT, :emitted], arena.table[R_SOURCE, :emitted])
         return FastResult(emissions, arena.table[R_PUNTED, :punted])
 
-    def _replay(self, position: int, count: int, stop_on_punt: bool, now_s: float,
+    def _replay(self, position: int, end: int, stop_on_punt: bool, now_s: float,
                 batch: PacketBatch, keys: np.ndarray, info: np.ndarray) -> int:
         ft, table, tunnels = self.table.arrays, self.ctx.conntrack, self.tunnels.arrays
         ct, logs, arena = table.arrays, self.logs.arrays, self._arena
         return replay(  # type: ignore[no-any-return]
-            position, count, stop_on_punt, now_s, self.view.generation, batch.buf, keys, info,
+            position, end, stop_on_punt, now_s, self.view.generation, batch.buf, keys, info,
             ft.slots, ft.keys, ft.acts, ct.live, ct.incarnation, ct.expires_s, ct.state,
             ct.proto_class, ct.eni, ct.packets, ct.bytes, ct.last_seen_s, ct.timeouts_s,
             table.tcp_columns, tunnels.header, tunnels.info, logs.acc, logs.order, arena.buf,
@@ -255,7 +269,10 @@ class FastPath:
     def counters(self) -> dict[str, int]:
         names = ("hits", *(f"punt_{reason}" for reason in PUNT_REASONS[1:]))
         counts = self.tally[:len(PUNT_REASONS)].tolist()
-        return {**dict(zip(names, counts, strict=True)), "entries": len(self.table)}
+        admitted, refused = self.admission_tally.tolist()
+        admission = {} if self.admitter is None else {"admitted": admitted, "refused": refused}
+        return {**dict(zip(names, counts, strict=True)), **admission,
+                "entries": len(self.table)}
 
 
 class Arena(NamedTuple):

@@ -133,7 +133,7 @@ def ft_remove(ft: FlowTableArrays, row: int) -> None:
 
 
 @kernel
-def _victim(ft: FlowTableArrays) -> int:
+def clock_victim(ft: FlowTableArrays) -> int:
     rows = ft.acts.shape[0]
     while True:
         row = ft.meta[M_HAND]
@@ -152,7 +152,7 @@ def ft_insert(ft: FlowTableArrays, keys: np.ndarray, i: int) -> tuple[int, int]:
         return row, -1
     evicted = -1
     if ft.meta[M_TOP] == 0:
-        evicted = _victim(ft)
+        evicted = clock_victim(ft)
         ft_remove(ft, evicted)
     ft.meta[M_TOP] -= 1
     row = ft.free[ft.meta[M_TOP]]
@@ -189,14 +189,14 @@ class FlowTable:
 
     def insert(self, key: np.ndarray) -> tuple[int, int]:
         if self.arrays.meta[M_TOP] == 0 and self.rows < self.max_rows and self.find(key) < 0:
-            self._grow()
+            self.grow()
         row, evicted = ft_insert(self.arrays, key.reshape(1, ROW_WORDS), 0)
         return int(row), int(evicted)
 
     def remove(self, row: int) -> None:
         ft_remove(self.arrays, row)
 
-    def _grow(self) -> None:
+    def grow(self) -> None:
         old, rows = self.arrays, self.rows
         grown = allocate(min(2 * rows, self.max_rows))
         grown.keys[:rows], grown.acts[:rows] = old.keys, old.acts
@@ -204,6 +204,7 @@ class FlowTable:
         live[old.free[:old.meta[M_TOP]]] = False
         _reindex(grown, live)
         spare = np.arange(grown.acts.shape[0] - 1, rows - 1, -1, dtype=np.int64)
-        grown.free[:spare.shape[0]] = spare
-        grown.meta[:] = (spare.shape[0], 0, old.meta[M_ENTRIES])
+        stacked = np.concatenate([spare, old.free[:old.meta[M_TOP]]])  # old ones on top
+        grown.free[:stacked.shape[0]] = stacked
+        grown.meta[:] = (stacked.shape[0], 0, old.meta[M_ENTRIES])
         self.arrays = grown

@@ -3,14 +3,20 @@
 One slot per (installed action, LogPacket effect) whose ENI some flow log covers (an ENI
 no flow log covers would only be ignored by the collector, so it gets no slot).
 
-    acc    int64[L, 3]  packets, bytes (IP total length), OR of the FL-R8-reduced TCP flags
-    order  int64[L]     slots in the order of their first packet since the last flush
-                        (how many: a count the replay kernel keeps in its tally)
+    acc    int64[L, 3]   packets, bytes (IP total length), OR of the FL-R8-reduced TCP flags
+    order  int64[L]      slots in the order of their first packet since the last flush
+                         (how many: a count the replay kernel keeps in its tally)
+    meta   int64[L, 13]  what the observation says (M_* columns), numerically, for slots a
+                         kernel allocated; M_PYTHON = 1: `effects[slot]` says it instead
+    free   int64[L]      stack of unused slots, `top[0]` of them
 
-`flush` turns each touched slot into one `FlowObservation(packets=n, length_bytes=total)`
-at the time the packets were processed, in first-packet order, so records (and which flow
-is first to be skipped at `max_flows_per_window`) equal the per-packet observations of
-the slow path. OR-ing reduced flags is exact: a reduced value reduces to itself.
+Slots are taken and given back by Python (`allocate`, `release`) and by the install
+kernel (`take_slot`, `give_slot`) from the same stack; `reserve` grows the arrays before
+a kernel runs (kernels cannot). `flush` turns each touched slot into one
+`FlowObservation(packets=n, length_bytes=total)` at the time the packets were processed,
+in first-packet order, so records (and which flow is first to be skipped at
+`max_flows_per_window`) equal the per-packet observations of the slow path. OR-ing
+reduced flags is exact: a reduced value reduces to itself.
 
 Example:
     slot = slots.allocate(log_effect)   # at install
@@ -23,43 +29,85 @@ from typing import NamedTuple
 
 import numpy as np
 
+from smartnic.compiler.cidr import format_ip
 from smartnic.dataplane.actions import LogPacket
+from smartnic.dataplane.kernel import kernel
 from smartnic.telemetry.flowlogs import FlowLogCollector, FlowObservation
 
 L_PACKETS, L_BYTES, L_FLAGS = 0, 1, 2
+(M_ENI, M_DIRECTION, M_ACTION, M_PATH, M_VERSION, M_SRC_HI, M_SRC_LO, M_DST_HI, M_DST_LO,
+ M_SPORT, M_DPORT, M_PROTO, M_PYTHON) = range(13)
+META_COLUMNS = 13
+DIRECTIONS = ("ingress", "egress")  # M_DIRECTION values INGRESS, EGRESS
+INGRESS, EGRESS = 0, 1
+ACTIONS = ("ACCEPT", "REJECT")  # M_ACTION values 0, 1
+NO_PATH = -1  # M_PATH of a record without a traffic path
+_WORD = (1 << 64) - 1
 
 
 class LogArrays(NamedTuple):
     acc: np.ndarray
     order: np.ndarray
+    meta: np.ndarray
+    free: np.ndarray
+    top: np.ndarray
+
+
+def allocate_arrays(capacity: int) -> LogArrays:
+    return LogArrays(np.zeros((capacity, 3), np.int64), np.zeros(capacity, np.int64),
+                     np.zeros((capacity, META_COLUMNS), np.int64),
+                     np.arange(capacity - 1, -1, -1, dtype=np.int64),
+                     np.array([capacity], np.int64))
+
+
+@kernel
+def take_slot(free: np.ndarray, top: np.ndarray) -> int:
+    top[0] -= 1
+    return int(free[top[0]])
+
+
+@kernel
+def give_slot(acc: np.ndarray, free: np.ndarray, top: np.ndarray, slot: int) -> None:
+    """Back to the stack; only right after a flush (counts not flushed would be lost)."""
+    acc[slot, L_PACKETS] = 0
+    acc[slot, L_BYTES] = 0
+    acc[slot, L_FLAGS] = 0
+    free[top[0]] = slot
+    top[0] += 1
 
 
 class LogSlots:
-    def __init__(self, capacity: int = 1024) -> None:
-        self.arrays = LogArrays(np.zeros((capacity, 3), np.int64), np.zeros(capacity, np.int64))
+    def __init__(self, capacity: int = 1024, eni_names: list[str] | None = None) -> None:
+        self.arrays = allocate_arrays(capacity)
         self.effects: list[LogPacket | None] = [None] * capacity
-        self._free = list(range(capacity - 1, -1, -1))
+        self.eni_names = eni_names if eni_names is not None else []  # M_ENI -> ENI id
 
     def allocate(self, effect: LogPacket) -> int:
-        if not self._free:
-            self._grow()
-        slot = self._free.pop()
+        self.reserve(1)
+        slot = take_slot(self.arrays.free, self.arrays.top)
         self.effects[slot] = effect
+        self.arrays.meta[slot, M_PYTHON] = 1
         return slot
 
     def release(self, slot: int) -> None:
         """Give a slot back; call only right after a flush (its counts would be lost)."""
         self.effects[slot] = None
-        self.arrays.acc[slot] = 0
-        self._free.append(slot)
+        give_slot(self.arrays.acc, self.arrays.free, self.arrays.top, slot)
+
+    def reserve(self, slots: int) -> None:
+        """Make sure `slots` slots are free."""
+        while self.arrays.top[0] < slots:
+            self._grow()
 
     def flush(self, collector: FlowLogCollector, now_s: float, count: int) -> None:
         """Observe the first `count` slots of `order`, then zero them."""
         touched = self.arrays.order[:count].copy()
         rows = self.arrays.acc[touched].tolist()
         self.arrays.acc[touched] = 0
-        for slot, (packets, length_bytes, flags) in zip(touched.tolist(), rows, strict=True):
-            effect = self.effects[slot]
+        metas = self.arrays.meta[touched].tolist()
+        for slot, (packets, length_bytes, flags), meta in zip(touched.tolist(), rows, metas,
+                                                              strict=True):
+            effect = self.effects[slot] if meta[M_PYTHON] else self.effect_of(meta)
             assert effect is not None
             collector.observe(FlowObservation(
                 eni_id=effect.eni_id, direction=effect.direction, action=effect.action,
@@ -68,11 +116,25 @@ class LogSlots:
                 length_bytes=length_bytes, tcp_flags=flags if effect.protocol == 6 else 0,
                 traffic_path=effect.traffic_path, time_s=now_s, packets=packets))
 
+    def effect_of(self, meta: list[int]) -> LogPacket:
+        """The LogPacket a kernel-allocated slot stands for (its M_* row)."""
+        version = meta[M_VERSION]
+        src = (meta[M_SRC_HI] & _WORD) << 64 | (meta[M_SRC_LO] & _WORD)
+        dst = (meta[M_DST_HI] & _WORD) << 64 | (meta[M_DST_LO] & _WORD)
+        return LogPacket(
+            self.eni_names[meta[M_ENI]], DIRECTIONS[meta[M_DIRECTION]],  # type: ignore[arg-type]
+            ACTIONS[meta[M_ACTION]],  # type: ignore[arg-type]
+            None if meta[M_PATH] == NO_PATH else meta[M_PATH], version,
+            format_ip(version, src), format_ip(version, dst), meta[M_SPORT], meta[M_DPORT],
+            meta[M_PROTO])
+
     def _grow(self) -> None:
-        size = self.arrays.acc.shape[0]
-        acc = np.zeros((2 * size, 3), np.int64)
-        order = np.zeros(2 * size, np.int64)
-        acc[:size], order[:size] = self.arrays.acc, self.arrays.order
-        self.arrays = LogArrays(acc, order)
+        old, size = self.arrays, self.arrays.acc.shape[0]
+        grown = allocate_arrays(2 * size)
+        grown.acc[:size], grown.order[:size], grown.meta[:size] = old.acc, old.order, old.meta
+        spare = np.arange(2 * size - 1, size - 1, -1, dtype=np.int64)
+        stacked = np.concatenate([spare, old.free[:old.top[0]]])
+        grown.free[:stacked.shape[0]] = stacked
+        grown.top[0] = stacked.shape[0]
+        self.arrays = grown
         self.effects += [None] * size
-        self._free = list(range(2 * size - 1, size - 1, -1))

@@ -52,6 +52,7 @@ PUNT_MISS = 6  # no flow entry
 PUNT_STALE = 7  # the entry's Program generation is old
 PUNT_CONNTRACK = 8  # a tracked connection expired, was freed, or a SYN reopens it
 PUNT_MTU = 9  # larger than the path MTU: fragmentation or ICMP by the slow path
+DROPPED = -1  # refused by the admission pre-pass (counted there): neither replayed nor punted
 PUNT_REASONS = ("ok", "format", "malformed", "l2", "source_mac", "admission", "miss",
                 "stale", "conntrack", "mtu")
 

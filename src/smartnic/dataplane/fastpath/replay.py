@@ -1,6 +1,7 @@
 """The replay passes: settle each classified packet against its entry, account, emit.
 
-`settle`, in arrival order from `pos`: the entry of the packet's key (else PUNT_MISS); its
+`settle`, in arrival order from `pos` (skipping packets the admission pre-pass dropped,
+admit.py): the entry of the packet's key (else PUNT_MISS); its
 generation must be the Program's (PUNT_STALE); the IP packet must fit the path MTU
 (PUNT_MTU); every conntrack reference must be alive and the packet must not reopen a
 finished TCP connection (PUNT_CONNTRACK) — `ActionRunner.is_current`, with `ct_alive`'s
@@ -41,7 +42,14 @@ from smartnic.dataplane.fastpath.columns import (
 )
 from smartnic.dataplane.fastpath.flowtable import find_row
 from smartnic.dataplane.fastpath.logslots import L_BYTES, L_FLAGS, L_PACKETS
-from smartnic.dataplane.fastpath.parse import OK, PUNT_CONNTRACK, PUNT_MISS, PUNT_MTU, PUNT_STALE
+from smartnic.dataplane.fastpath.parse import (
+    DROPPED,
+    OK,
+    PUNT_CONNTRACK,
+    PUNT_MISS,
+    PUNT_MTU,
+    PUNT_STALE,
+)
 from smartnic.dataplane.fastpath.tunnels import MAX_HEADER_BYTES, T_IP_SUM, T_LENGTH
 from smartnic.dataplane.fastpath.wire import copy_bytes, ipv4_header_checksum, reduced_flags
 from smartnic.dataplane.kernel import kernel
@@ -84,6 +92,8 @@ def settle(pos: int, count: int, stop_on_punt: bool, now_s: float, generation: i
            out_table: np.ndarray, tally: np.ndarray) -> int:
     for i in range(pos, count):
         status, row, flags = info[I_STATUS, i], -1, info[I_TCP_FLAGS, i]
+        if status == DROPPED:
+            continue
         if status == OK:
             row = find_row(slots, table_keys, keys, i)
             if row < 0:
