@@ -190,8 +190,8 @@ class HostEngine:
         if pkt.is_fragment and pkt.l4_offset is None:
             action = self.fragments.find(fragment_key(origin, pkt), self.ctx.clock.now())
             if action is None:
-                drop = Drop("parse", "fragment_without_first", sender_eni)
-                return self._refuse(source, drop, out)
+                refused = Drop("parse", "fragment_without_first", sender_eni)
+                return self._refuse(source, refused, out)
             cached = True
         else:
             action, cached = self._lookup(flow_key(origin, pkt), pkt, decide)

@@ -11,15 +11,19 @@ The cache directory is chosen in smartnic/numba_cache.py (see there why).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import numba
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+# numba's stubs type a compiled function as `Dispatcher[F]`; it is called exactly like the
+# function itself (Dispatcher.__call__ takes F's parameters), so the decorators hand back F.
+
+
 def kernel(function: F) -> F:
-    return numba.njit(cache=True, nogil=True)(function)  # type: ignore[no-any-return]
+    return cast(F, numba.njit(cache=True, nogil=True)(function))
 
 
 def refcount_free_kernel(function: F) -> F:
@@ -29,7 +33,9 @@ def refcount_free_kernel(function: F) -> F:
     each array's reference count on every call, which measured several times the cost of
     the work itself. Such a kernel must not allocate: scratch arrays come from the caller.
     """
-    return numba.njit(cache=True, nogil=True, _nrt=False)(function)  # type: ignore[no-any-return]
+    # `_nrt` is a private numba option that numba's stubs for njit do not list.
+    compile_ = numba.njit(cache=True, nogil=True, _nrt=False)  # type: ignore[call-overload]
+    return cast(F, compile_(function))
 
 
 def inline_kernel(function: F) -> F:
@@ -37,4 +43,4 @@ def inline_kernel(function: F) -> F:
 
     A call between compiled functions still passes every array argument with a reference
     count update; for a helper called once per rule that cost more than its work."""
-    return numba.njit(cache=True, nogil=True, inline="always")(function)  # type: ignore[no-any-return]
+    return cast(F, numba.njit(cache=True, nogil=True, inline="always")(function))

@@ -14,7 +14,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 
@@ -38,6 +38,8 @@ from smartnic.runtime.spec import EngineSpec
 START_TIMEOUT_S = 20.0
 OVERLAY_UDP_PORTS = (4789, 6081)
 CONFIG_COPY = "config.yaml"
+
+UnderlayMode = Literal["udp", "afpacket"]  # EngineSpec.underlay_mode
 
 
 class UpError(RuntimeError):
@@ -78,9 +80,10 @@ def up(config_path: Path, prefix: str, flowlog_dir: Path, root: Path | None = No
     build(layout, topo.state_path)  # TopologyExists: nothing has been touched
     try:
         _save_config(config, topo.config_copy)
-        if underlay_mode == "afpacket":
+        mode = _underlay_mode(underlay_mode)
+        if mode == "afpacket":
             _keep_kernel_off_the_overlay(layout)
-        pids = _start_engines(topo, layout, flowlog_dir.resolve(), underlay_mode)
+        pids = _start_engines(topo, layout, flowlog_dir.resolve(), mode)
         _wait_ready(topo, pids)
     except Exception as error:
         down(topo)
@@ -138,8 +141,17 @@ def _keep_kernel_off_the_overlay(layout: TopologyPlan) -> None:
         load_nft(netns, overlay_ingress_drop_ruleset(dev, OVERLAY_UDP_PORTS))
 
 
+def _underlay_mode(value: str) -> UnderlayMode:
+    """`value` checked against the modes an EngineSpec accepts."""
+    if value == "udp":
+        return "udp"
+    if value == "afpacket":
+        return "afpacket"
+    raise ValueError(f"unknown underlay mode {value!r}: expected 'udp' or 'afpacket'")
+
+
 def _start_engines(topo: Topology, layout: TopologyPlan, flowlog_dir: Path,
-                   underlay_mode: str) -> dict[str, int]:
+                   underlay_mode: UnderlayMode) -> dict[str, int]:
     specs = [
         EngineSpec(role="host", host_id=h.id, config_path=str(topo.config_copy), netns=h.netns,
                    underlay_ip=h.underlay_ip, underlay_mode=underlay_mode,

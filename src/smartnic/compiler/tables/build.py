@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from smartnic.compiler import routes as rk
+from smartnic.compiler.nacl import CompiledNaclRule
 from smartnic.compiler.program import Program
+from smartnic.compiler.routes import RouteEntry
 from smartnic.compiler.tables.encoding import address_words, cidr_row, l4_columns
 from smartnic.compiler.tables.layout import PolicyTables
 from smartnic.compiler.tables.sg import sg_columns
@@ -37,7 +39,8 @@ def _enis(program: Program, eni_index: dict[str, int]) -> dict[str, np.ndarray]:
     enis = list(program.enis.values())
     subnets, hosts = list(program.subnets), list(program.hosts)
     vpcs = list(program.vpcs)
-    addrs, ranges = [], []
+    addrs: list[list[int]] = []
+    ranges: list[tuple[int, int]] = []
     for eni in enis:
         owned = [(4, a) for a in sorted(eni.ipv4)] + [(6, a) for a in sorted(eni.ipv6)]
         ranges.append((len(addrs), len(addrs) + len(owned)))
@@ -61,9 +64,10 @@ def _subnets_and_nacls(program: Program) -> dict[str, np.ndarray]:
     nacl_ids = [n.id for n in nacls]
     tables, vpcs = list(program.route_tables), list(program.vpcs)
     subs = list(program.subnets.values())
-    rows, ranges = [], []
+    rows: list[CompiledNaclRule] = []
+    ranges: list[list[tuple[int, int]]] = []
     for nacl in nacls:
-        per_direction = []
+        per_direction: list[tuple[int, int]] = []
         for rules in (nacl.ingress, nacl.egress):
             per_direction.append((len(rows), len(rows) + len(rules)))
             rows += list(rules)
@@ -86,7 +90,8 @@ def _subnets_and_nacls(program: Program) -> dict[str, np.ndarray]:
 
 def _routes(program: Program, eni_index: dict[str, int]) -> dict[str, np.ndarray]:
     vpcs = list(program.vpcs)
-    entries, ranges = [], []
+    entries: list[RouteEntry] = []
+    ranges: list[tuple[int, int]] = []
     for table in program.route_tables.values():
         ranges.append((len(entries), len(entries) + len(table.routes)))
         entries += list(table.routes)
@@ -103,7 +108,8 @@ def _routes(program: Program, eni_index: dict[str, int]) -> dict[str, np.ndarray
 def _vpcs(program: Program) -> dict[str, np.ndarray]:
     views = list(program.vpcs.values())
     ids = [v.id for v in views]
-    cidrs, ranges = [], []
+    cidrs: list[list[int]] = []
+    ranges: list[tuple[int, int]] = []
     for vpc in views:
         blocks = [*vpc.cidrs, *vpc.ipv6_cidrs]
         ranges.append((len(cidrs), len(cidrs) + len(blocks)))

@@ -39,7 +39,7 @@ def key_hash(words: np.ndarray) -> np.uint64:
 
 
 @inline_kernel
-def first_slot(index: np.ndarray, words: np.ndarray) -> int:
+def first_slot(index: np.ndarray, words: np.ndarray) -> np.int64:
     return np.int64(key_hash(words) & np.uint64(index.shape[0] - 1))
 
 

@@ -47,6 +47,8 @@ __all__ = ["DEFAULT_CAPACITY", "ConntrackTable", "CtEntry"]
 class ConntrackTable:
     """All tracked connections of the ENIs one engine serves."""
 
+    _deleted: int  # tombstones in the index since the last rebuild (set in _allocate)
+
     def __init__(self, rows_hint: int = INITIAL_ROWS, max_rows: int = MAX_ROWS) -> None:
         self.max_rows = max_rows
         self.tcp_columns = TCP_STATE_COLUMN

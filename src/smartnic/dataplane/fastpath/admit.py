@@ -109,10 +109,12 @@ class Admitter:
         out = self._out[:found]
         if side == VM_SIDE:
             return policy.decide_vm_in_order(src, meta, addr, now_s, out)
-        columns = self._underlay
-        underlay_columns(self.view.arrays, keys, self._cand, found, *columns)
-        return policy.decide_underlay_in_order(*(c[:found] for c in columns), meta, addr,
-                                               now_s, out)
+        receiver, sender, sender_tag, vpc, from_gateway = self._underlay
+        underlay_columns(self.view.arrays, keys, self._cand, found, receiver, sender,
+                         sender_tag, vpc, from_gateway)
+        return policy.decide_underlay_in_order(
+            receiver[:found], sender[:found], sender_tag[:found], vpc[:found],
+            from_gateway[:found], meta, addr, now_s, out)
 
     def _install(self, side: int, src: int, decided: int, end: int, keys: np.ndarray,
                  info: np.ndarray) -> None:

@@ -48,6 +48,7 @@ def twin_action(view: AdmitView, side: int, out: np.ndarray, key: np.ndarray,
     fields = _fields(key, info)
     effects: list[Effect] = []
     _touch(effects, out, O_SRC_CT, conntrack)
+    by: EniView | None  # None: an underlay sender that is not an ENI
     if side == VM_SIDE:
         by, dst = program.enis[ids[src]], program.enis[ids[out[O_DST]]]
         effects.append(_log(by.id, "egress", int(out[O_PATH]), fields))
