@@ -125,15 +125,21 @@ def test_full_conntrack_after_a_recent_sweep_is_refused_and_counted() -> None:
     assert conntrack.counters("eni-a", cloud.clock.now())["conntrack_allowance_exceeded"] == 1
 
 
-def test_full_small_conntrack_punts_since_the_slow_path_sweeps_it_first() -> None:
+def test_full_small_conntrack_asks_for_the_sweep_the_slow_path_would_make() -> None:
     patch = dict(OPEN_C, enis=[{"id": "eni-a", "limits": {"conntrack_max": 1}}])
     cloud = _cloud(patch)
     _fill(cloud, 1)
     conntrack = cloud.hosts["host-1"].ctx.conntrack
-    conntrack.counters("eni-a", cloud.clock.now())
-    _, out = _decide(cloud, {"from": "eni-a", "dst": "10.0.2.30", "proto": "udp", "sport": 2,
-                             "dport": 80})
-    assert out[O_CODE] == PUNT
+    conntrack.counters("eni-a", cloud.clock.now())  # a sweep, at this instant
+    send = {"from": "eni-a", "dst": "10.0.2.30", "proto": "udp", "sport": 2, "dport": 80}
+    _, out = _decide(cloud, send)
+    assert out[O_CODE] == CT_FULL  # swept at this very instant: a sweep frees nothing more
+    cloud.clock.advance(0.5)
+    _, out = _decide(cloud, send)
+    assert out[O_CODE] == PUNT and out[dk.O_SWEEP] >= 0
+    conntrack.sweep(int(out[dk.O_SWEEP]), cloud.clock.now())  # what the pre-pass then does
+    _, out = _decide(cloud, send)
+    assert out[O_CODE] == CT_FULL and out[dk.O_SWEEP] == -1
 
 
 def test_a_key_with_an_expired_row_punts_the_slow_path_frees_it() -> None:

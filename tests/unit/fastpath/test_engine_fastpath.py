@@ -99,3 +99,27 @@ def test_rate_gated_and_ipv6_flows(build_t1: Callable[..., Config]) -> None:
     host3 = fast_counters(world, "host-3")
     assert host3["hits"] == 0 and host3["entries"] == 0  # a rate gate is never replayed
     assert fast_counters(world, "host-2")["hits"] == 4  # IPv6 is
+
+
+def test_a_flood_past_capacity_is_refused_in_the_kernels_and_swept_like_the_slow_path(
+        build_t1: Callable[..., Config]) -> None:
+    """SG-R25: new flows beyond an ENI's capacity are refused and counted; the admission
+    pre-pass sweeps a full ENI where the slow path would, so it refuses without punting
+    and admits again once idle connections expired (SG-R24 timeouts)."""
+    patch = {**OPEN, "enis": [{"id": "eni-a", "limits": {"conntrack_max": 3}}]}
+    worlds = [World(build_t1(patch), **kind) for kind in KINDS]
+    for wait, base in ((0.0, 41000), (1.0, 41000), (200.0, 42000)):  # 200 s: all expired
+        flood = [(UDP | {"dst": "10.0.2.30", "sport": base + n}, 1) for n in range(10)]
+        for world in worlds:
+            world.clock.advance(wait)
+        outputs = [w.step([("eni-a", [f for spec, n in flood for f in frames(w, spec, n)])])
+                   for w in worlds]
+        assert outputs[0] == outputs[2] and outputs[1] == outputs[2]
+        sent = [frame for host, port, frame in outputs[0] if port == "underlay"]
+        assert len(sent) == 3  # three admitted, the rest refused
+    assert worlds[0].state() == worlds[2].state() == worlds[1].state()
+    counted = fast_counters(worlds[0], "host-1")
+    assert counted["punt_miss"] == 0 and counted["refused"] == 7 * 3  # the first three hit
+    assert counted["admitted"] == 3 + 3  # the last round's three after the sweep
+    assert worlds[0].engines["host-1"].eni_counters("eni-a")[
+        "conntrack_allowance_exceeded"] == 21

@@ -10,13 +10,15 @@ created only for admitted packets, after every check passed.
 
 Output row (int64): code, destination ENI, traffic path, path MTU, then per side (sender,
 receiver) the conntrack row, its incarnation and the packet's direction on it (-1: none),
-and which sides' rows this decision created (O_NEW: 1 sender, 2 receiver).
+and which sides' rows this decision created (O_NEW: 1 sender, 2 receiver), and O_SWEEP: on
+a PUNT only because a full ENI is due a sweep, that ENI's conntrack index (else -1) — the
+caller sweeps it (ConntrackTable.sweep) and decides the packet again.
 
 Exactly the slow path's outcome, also where connection tracking is at its edges: a key
 that finds an expired row punts (the slow path frees that row on lookup), a refusal at
 capacity is CT_FULL only when the slow path would not sweep first (an ENI above
-SMALL_SWEEP_ROWS swept within SWEEP_INTERVAL_S; otherwise the slow path sweeps, and may
-then admit), and a VM sending to itself punts (its egress row is the ingress hit).
+SMALL_SWEEP_ROWS swept within SWEEP_INTERVAL_S, or any ENI swept at this very instant,
+when a sweep frees nothing more; otherwise the slow path sweeps, and may then admit), and a VM sending to itself punts (its egress row is the ingress hit).
 `decide_vm_packet` / `decide_underlay_packet` decide one packet; the entry kernels loop.
 """
 
@@ -37,8 +39,9 @@ PUNT, ADMIT_LOCAL, ADMIT_REMOTE, CT_FULL = 0, 1, 2, 3
 O_CODE, O_DST, O_PATH, O_MTU = 0, 1, 2, 3
 O_SRC_CT, O_DST_CT = 4, 7  # row, incarnation, direction (0 original, 1 reply, -1 none)
 O_NEW = 10  # bit set: NEW_SENDER | NEW_RECEIVER when this decision created the row
+O_SWEEP = 11  # conntrack ENI index due a sweep before this packet can be decided, or -1
 NEW_SENDER, NEW_RECEIVER = 1, 2
-OUT_COLUMNS = 11
+OUT_COLUMNS = 12
 MAX_MTU_BYTES = 9001
 
 
@@ -69,9 +72,11 @@ def has_room(ct: CtArrays, ct_eni: int) -> bool:
 
 @inline_kernel
 def refusal_is_final(ct: CtArrays, ct_eni: int, now_s: float) -> bool:
-    """A full ENI the slow path would not sweep before refusing (ConntrackTable._sweep)."""
-    return ct.eni_count[ct_eni] > SMALL_SWEEP_ROWS and (
-        now_s - ct.eni_swept_s[ct_eni] < SWEEP_INTERVAL_S)
+    """A full ENI the slow path would not sweep before refusing (ConntrackTable.sweep), or
+    one swept at `now_s` already: no row can have expired since."""
+    swept = ct.eni_swept_s[ct_eni]
+    return swept == now_s or (ct.eni_count[ct_eni] > SMALL_SWEEP_ROWS
+                              and now_s - swept < SWEEP_INTERVAL_S)
 
 
 @inline_kernel
@@ -124,6 +129,7 @@ def decide_vm_packet(t: PolicyTables, local_host: int, ct_eni_of: np.ndarray, ct
     res, dst_res = results[0], results[1]
     out[O_CODE] = PUNT
     out[O_NEW] = 0
+    out[O_SWEEP] = -1
     if not sender_checks(t, eni, meta, addr):
         return
     src_ct = ct_eni_of[eni]
@@ -139,6 +145,8 @@ def decide_vm_packet(t: PolicyTables, local_host: int, ct_eni_of: np.ndarray, ct
             if refusal_is_final(ct, src_ct, now_s):
                 ct.eni_exceeded[src_ct] += 1
                 out[O_CODE] = CT_FULL
+            else:
+                out[O_SWEEP] = src_ct
             return
         if commit_side(ct, index, free, top, status, res, fwd, src_ct, meta[1], ORIGIN_EGRESS,
                        now_s, tcp_columns, out, O_SRC_CT, NEW_SENDER):
@@ -173,6 +181,7 @@ def decide_underlay_packet(t: PolicyTables, ct_eni_of: np.ndarray, ct: CtArrays,
     fwd, rev, res = scratch[0], scratch[1], results[0]
     out[O_CODE] = PUNT
     out[O_NEW] = 0
+    out[O_SWEEP] = -1
     if t.eni_pps[dst] > 0 or not receive_ok(t, dst, vpc, sender, from_gateway, meta, addr):
         return
     dst_ct = ct_eni_of[dst]
@@ -184,6 +193,8 @@ def decide_underlay_packet(t: PolicyTables, ct_eni_of: np.ndarray, ct: CtArrays,
         if refusal_is_final(ct, dst_ct, now_s):
             ct.eni_exceeded[dst_ct] += 1
             out[O_CODE] = CT_FULL
+        else:
+            out[O_SWEEP] = dst_ct
         return
     out[O_DST] = dst
     no_reference(out, O_SRC_CT)

@@ -103,7 +103,7 @@ class ConntrackTable:
         if old >= 0:
             self._free_row(old)  # a reopened connection replaces the finished one
         if ct.eni_count[eni] >= ct.eni_capacity[eni]:
-            self._sweep(eni, now_s)
+            self.sweep(eni, now_s)
         row = self._take_row() if ct.eni_count[eni] < ct.eni_capacity[eni] else -1
         if row < 0:
             self.arrays.eni_exceeded[eni] += 1
@@ -129,7 +129,7 @@ class ConntrackTable:
         eni = self._enis.get(eni_id)
         if eni is None:
             return {}
-        self._sweep(eni, now_s)
+        self.sweep(eni, now_s)
         ct = self.arrays
         count, capacity = int(ct.eni_count[eni]), int(ct.eni_capacity[eni])
         return {
@@ -190,7 +190,9 @@ class ConntrackTable:
         rows.free_row(self.arrays, self._index, self._free, self._top, row)
         self._deleted += 1
 
-    def _sweep(self, eni: int, now_s: float) -> None:
+    def sweep(self, eni: int, now_s: float) -> None:
+        """Free the expired rows of ENI index `eni` when due (a full small ENI always; a
+        large one at most once per SWEEP_INTERVAL_S); `create` calls it on a full ENI."""
         ct = self.arrays
         if ct.eni_count[eni] > SMALL_SWEEP_ROWS and now_s - ct.eni_swept_s[eni] < (
                 SWEEP_INTERVAL_S):

@@ -31,8 +31,10 @@ cannot be told apart:
   first, and later packets of a refused key meet the same full table.
 - Replays re-check every reference, so a decision whose connection ends before it is
   replayed punts then, in order.
+A full ENI the slow path would sweep first is swept here (ConntrackTable.sweep) at the
+candidate that needs a row on it, and the decisions resume there.
 Left out on purpose (a punt then): expired rows under a key (the slow path frees them on
-lookup), a full ENI the slow path would sweep, allowances, services, gateways, drops
+lookup), allowances, services, gateways, drops
 that need their explanation and flow-log record.
 
 Counters: `tally[0]` admitted flows, `tally[1]` refused packets (the caller's array, so
@@ -55,6 +57,7 @@ from smartnic.dataplane.admission.decide import (
     ADMIT_REMOTE,
     O_CODE,
     O_DST,
+    O_SWEEP,
     OUT_COLUMNS,
     PUNT,
 )
@@ -95,7 +98,14 @@ class Admitter:
         src = view.port_eni.get(port, -1) if side == VM_SIDE else -1
         if found == 0 or (side == VM_SIDE and src < 0):
             return end
-        stop = self._decide(side, src, found, now_s, keys)
+        stop = self._decide(side, src, 0, found, now_s, keys)
+        for _ in range(len(self.view.policy.eni_ids)):  # each ENI is swept once at now_s
+            if stop < 0 or self._out[stop, O_SWEEP] < 0:
+                break
+            # the slow path would sweep this full ENI at this packet; no hit of the round
+            # refers to an expired row (scan ends rounds there), so sweeping now is the same
+            self.ctx.conntrack.sweep(int(self._out[stop, O_SWEEP]), now_s)
+            stop = self._decide(side, src, stop, found, now_s, keys)
         decided = found
         if stop >= 0:
             end = int(self._cand[stop]) + 1
@@ -103,18 +113,23 @@ class Admitter:
         self._install(side, src, decided, end, keys, info)
         return end
 
-    def _decide(self, side: int, src: int, found: int, now_s: float,
+    def _decide(self, side: int, src: int, begin: int, found: int, now_s: float,
                 keys: np.ndarray) -> int:
-        policy, meta, addr = self.view.policy, self._meta[:found], self._addr[:found]
-        out = self._out[:found]
+        """Decide candidates [begin, found) in order; the stopping one's index, or -1."""
+        rows = slice(begin, found)
+        policy, meta, addr = self.view.policy, self._meta[rows], self._addr[rows]
+        out = self._out[rows]
         if side == VM_SIDE:
-            return policy.decide_vm_in_order(src, meta, addr, now_s, out)
-        receiver, sender, sender_tag, vpc, from_gateway = self._underlay
-        underlay_columns(self.view.arrays, keys, self._cand, found, receiver, sender,
-                         sender_tag, vpc, from_gateway)
-        return policy.decide_underlay_in_order(
-            receiver[:found], sender[:found], sender_tag[:found], vpc[:found],
-            from_gateway[:found], meta, addr, now_s, out)
+            stop = policy.decide_vm_in_order(src, meta, addr, now_s, out)
+        else:
+            receiver, sender, sender_tag, vpc, from_gateway = self._underlay
+            if begin == 0:
+                underlay_columns(self.view.arrays, keys, self._cand, found, receiver, sender,
+                                 sender_tag, vpc, from_gateway)
+            stop = policy.decide_underlay_in_order(
+                receiver[rows], sender[rows], sender_tag[rows], vpc[rows],
+                from_gateway[rows], meta, addr, now_s, out)
+        return stop if stop < 0 else begin + stop
 
     def _install(self, side: int, src: int, decided: int, end: int, keys: np.ndarray,
                  info: np.ndarray) -> None:
