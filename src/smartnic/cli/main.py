@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from smartnic.cli import (
+    bench_cmd,
     demo_cmd,
     flowlogs_cmd,
     lifecycle_cmd,
@@ -21,6 +22,7 @@ app.command("trace")(trace_cmd.trace)
 app.command("validate")(validate_cmd.validate)
 app.command("flowlogs")(flowlogs_cmd.flowlogs)
 app.command("demo")(demo_cmd.demo)
+app.command("bench")(bench_cmd.bench)
 app.command("up")(lifecycle_cmd.up)
 app.command("down")(lifecycle_cmd.down)
 app.command("status")(lifecycle_cmd.status)

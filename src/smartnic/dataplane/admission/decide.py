@@ -18,7 +18,8 @@ Exactly the slow path's outcome, also where connection tracking is at its edges:
 that finds an expired row punts (the slow path frees that row on lookup), a refusal at
 capacity is CT_FULL only when the slow path would not sweep first (an ENI above
 SMALL_SWEEP_ROWS swept within SWEEP_INTERVAL_S, or any ENI swept at this very instant,
-when a sweep frees nothing more; otherwise the slow path sweeps, and may then admit), and a VM sending to itself punts (its egress row is the ingress hit).
+when a sweep frees nothing more; otherwise the slow path sweeps, and may then admit),
+and a VM sending to itself punts (its egress row is the ingress hit).
 `decide_vm_packet` / `decide_underlay_packet` decide one packet; the entry kernels loop.
 """
 

@@ -1,0 +1,237 @@
+"""docs/benchmarks.md from one run's results (bench.harness.run).
+
+`render(results, previous)` -> markdown: machine and date, figures against targets, why a
+figure falls short, the per-case tables of (a)-(e), the flood case, the profiles and what
+changed; the figures (and the commit) are embedded at the end as a JSON comment so the next
+report can compare (`previous_figures(text)` reads them back). `write(results, path)`
+renders with the previous figures and the data-path commits since, and writes.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from bench.machine import code_changes
+from bench.policy import aws_max_config, policy_size
+from bench.report_notes import changes, shortfalls, targets
+
+FIGURES_MARK = "bench-figures"
+DOC = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
+
+
+def _table(header: tuple[str, ...], rows: list[tuple[Any, ...]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    return lines + ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+
+
+def _m(pps: float | None) -> str:
+    return "–" if pps is None else f"{pps / 1e6:.3f}"
+
+
+def _machine(r: dict[str, Any]) -> list[str]:
+    m = r["machine"]
+    return ["## Machine", "", *_table(
+        ("CPU", "cores", "kernel", "memory", "Python", "numpy", "numba", "Open vSwitch",
+         "commit", "load avg (start → end)"),
+        [(m["cpu_model"], m["cores"], m["kernel"], f"{m['memory_gb']} GB", m["python"],
+          m["numpy"], m["numba"], m["openvswitch"] or "–", m["git"] or "–",
+          f"{m['load_average'][0]} → {r.get('load_average_end', ['?'])[0]}")]), ""]
+
+
+def _summary(r: dict[str, Any]) -> list[str]:
+    lines = ["## Figures against targets", "",
+             *_table(("figure", "measured", "target", "measured ÷ target", ""), targets(r)), ""]
+    notes = shortfalls(r)
+    if notes:
+        lines += ["### Where it falls short, and why", "", *[f"- {n}" for n in notes], ""]
+    return lines
+
+
+def _hits(r: dict[str, Any]) -> list[str]:
+    fast, naive = r.get("fast") or {}, r.get("naive") or {}
+    naive_cases = {(c["flows"], c["frame_bytes"]): c for c in naive.get("cases", [])}
+    rows = []
+    for c in fast.get("cases", []):
+        n = naive_cases.get((c["flows"], c["frame_bytes"]), {})
+        ratio = c["encap_pps"] / n["encap_pps"] if n else None
+        rows.append((f"{c['flows']:,}", c["frame_bytes"], _m(c["encap_pps"]), _m(c["decap_pps"]),
+                     _m(n.get("encap_pps")), _m(n.get("decap_pps")),
+                     f"{ratio:.2f}×" if ratio else "–", f"{c['encap_punted']}/{c['decap_punted']}",
+                     f"{c['pool_packets']:,}"))
+    lines = ["## (a) Flow-cache hits and (c) the naive baseline", "",
+             f"Datapath: {fast.get('datapath', '–')}, pinned to CPU {fast.get('cpu', '–')}. "
+             "Mpps on one core, median of the samples; flows installed first (one packet "
+             "each through both engines' slow paths); each measurement replays a pool of "
+             "packets whose flows are drawn uniformly from the installed ones.", "",
+             *_table(("flows", "frame B", "encap Mpps", "decap+SG Mpps", "naive encap",
+                      "naive decap", "encap ÷ naive", "punted", "pool"), rows), ""]
+    if fast.get("cache_rows") and any(c["encap_punted"] or c["decap_punted"]
+                                      for c in fast.get("cases", [])):
+        lines.append(f"- The measured flow cache holds at most {fast['cache_rows']:,} flows: "
+                     "beyond that, packets of evicted flows are punted to the slow path; the "
+                     "rates count only the packets the fast path forwarded itself.")
+    for skip in fast.get("skipped", []):
+        lines.append(f"- {skip['flows']:,} flows not measured: {skip['reason']}.")
+    one = fast.get("single_packet") or {}
+    if one:
+        lines.append(f"- One-frame batches through the engines' batch entry points (the "
+                     f"latency a lone packet sees): encap {one['encap_p50_us']:,.1f} µs p50 / "
+                     f"{one['encap_p99_us']:,.1f} µs p99, decap + SG {one['decap_p50_us']:,.1f}"
+                     f" / {one['decap_p99_us']:,.1f} µs.")
+    lines.append(f"- Installing {fast.get('installed_flows', 0):,} flows took "
+                 f"{fast.get('install_s', 0):.1f} s; peak RSS grew by "
+                 f"{fast.get('peak_rss_growth_bytes', 0) / 2**20:,.0f} MiB (flow caches and "
+                 "conntrack of both engines).")
+    return [*lines, ""]
+
+
+def _slowpath(r: dict[str, Any]) -> list[str]:
+    s = r.get("slowpath") or {}
+    size = policy_size(aws_max_config())
+    return ["## (b) Slow path: new connections with an AWS-maximum policy", "",
+            f"Policy per ENI: {size['groups_per_eni']} security groups × "
+            f"{size['ingress_units_per_group']} inbound + {size['egress_units_per_group']} "
+            f"outbound quota units (CIDR rules, {size['sg_references']} SG references and "
+            f"{size['prefix_list_rules']} prefix-list rules in all); NACL "
+            f"{size['nacl_rules_per_direction']} rules per direction (19 + `*`); "
+            f"{size['ipv4_routes']} IPv4 + {size['ipv6_routes']} IPv6 static routes "
+            "(the default quota of 50 per family), not prefix-list routes.", "",
+            "Each side runs on its own host's engine core; the headline is the slower "
+            "side through the datapath's entry point (what one engine core admits). Every "
+            "first packet is decided by the admission kernels (a punt fails the run).", "",
+            *_table(("entry point", "connections", "sender side cps", "receiver side cps",
+                     "one core doing both halves", "both-halves samples"),
+                    [_slowpath_row(label, s.get("connections", 0), s.get(key) or {})
+                     for label, key in (("datapath (PacketBatch, 1024 a batch)", "datapath"),
+                                        ("engine list API (bytes, 256 a call)",
+                                         "engine_api"))]), ""]
+
+
+def _slowpath_row(label: str, connections: int, x: dict[str, Any]) -> tuple[str, ...]:
+    return (label, f"{connections:,}", f"{x.get('sender_cps', 0):,.0f}",
+            f"{x.get('receiver_cps', 0):,.0f}", f"{x.get('both_halves_cps', 0):,.0f}",
+            ", ".join(f"{v:,.0f}" for v in x.get("both_halves_samples", [])))
+
+
+def _e2e(r: dict[str, Any]) -> list[str]:
+    e2e = r.get("e2e")
+    if not e2e:
+        return ["## (d) End to end", "", "Not run (`--skip-e2e`, or the step failed).", ""]
+    rows = []
+    for name, x in e2e.items():
+        if "error" in x:
+            rows.append((name, x["error"], "", "", "", "", ""))
+            continue
+        rows.append((name, f"{x['pps']:,.0f}", f"{x['offered_pps']:,.0f}",
+                     f"{x['loss_ratio']:.1%}", f"{x['rtt_p50_us']:,.0f}",
+                     f"{x['rtt_p99_us']:,.0f}",
+                     ", ".join(f"{p:,.0f}" for p in x.get("pps_samples", []))))
+    return ["## (d) End to end: VM to VM across two hosts", "",
+            "64 B UDP from the AF_PACKET TX-ring generator (bench/txring.py, pinned to one CPU) "
+            "in the client VM namespace, counted by an nftables rule in the server VM "
+            "namespace; ping RTT measured first on the idle path. smartnic: `smartnic up` of "
+            "the benchmark cloud (AWS-maximum policy), engines pinned to the other CPU, "
+            "underlay on a UDP socket (the default; the figures use it) or on AF_PACKET "
+            "rings (smartnic-afpacket, `up --underlay afpacket`); kernel: VXLAN + nftables "
+            "conntrack; ovs: Open vSwitch userspace datapath with VXLAN + conntrack "
+            "(bench/anchors).", "",
+            *_table(("datapath", "delivered pps", "offered pps", "loss", "RTT p50 µs",
+                     "RTT p99 µs", "pps samples"), rows), ""]
+
+
+def _memory_and_flood(r: dict[str, Any]) -> list[str]:
+    m, f = r.get("memory") or {}, r.get("flood") or {}
+    arrays = m.get("array_bytes_per_connection")
+    lines = ["## (e) Memory per tracked connection", "",
+             f"{m.get('connections', 0):,} UDP connections created through "
+             f"`ConntrackTable.create` in {m.get('create_s', 0):.1f} s "
+             f"({m.get('creates_per_s', 0):,.0f}/s). Held after creation: "
+             f"**{m.get('bytes_per_connection', 0):.0f} B** per connection by tracemalloc "
+             f"(the figure: everything allocated for the table, numpy buffers included, "
+             f"nothing else); arrays' own count {arrays or 0:.0f} B; RSS growth "
+             f"{m.get('rss_bytes_per_connection', 0):.0f} B (measured in a fresh interpreter; adds "
+             "allocator slack and the pages numpy touched while growing the arrays).", "",
+             "## Bad input: SYN flood against established flows", ""]
+    if not f:
+        return [*lines, "Not measured.", ""]
+    lines += [f"{f['established_flows']:,} established UDP flows; a conntrack capacity of "
+              f"{f['capacity']:,} per ENI; {f['flood_packets']:,} TCP SYNs with random source "
+              "and open destination ports, interleaved 1:1 with established packets through "
+              "`process_vm_batch` as fast as the engine takes them.", "",
+              *_table(("established alone", "established during flood", "kept", "lost",
+                       "flood handled", "tracked after", "refused (counter)",
+                       "flow cache", "RSS growth 1st / 2nd half"),
+                      [(f"{f['established_alone_pps']:,.0f} pps",
+                        f"{f['established_during_flood_pps']:,.0f} pps",
+                        f"{f['established_share_kept']:.0%}", f["established_lost"],
+                        f"{f['flood_pps']:,.0f} pps", f"{f['tracked_after']:,}",
+                        f"{f['refused_new_connections']:,}", f"{f['flow_cache_entries']:,}",
+                        f"{f['rss_growth_first_half_bytes'] / 2**20:.1f} / "
+                        f"{f['rss_growth_second_half_bytes'] / 2**20:.1f} MiB")]), "",
+              _flood_verdict(f), ""]
+    return lines
+
+
+def _flood_verdict(f: dict[str, Any]) -> str:
+    lost = f["established_lost"]
+    bounded = f["rss_growth_second_half_bytes"] == 0
+    return (f"{'No' if not lost else f'{lost:,}'} established packet"
+            f"{'' if lost == 1 else 's'} dropped; the table stopped at its capacity "
+            f"({f['tracked_after']:,}) and refused the rest with the counter "
+            f"(`conntrack_allowance_exceeded`); memory "
+            f"{'did not grow' if bounded else 'still grew'} in the second half. Refusals "
+            "are decided in the admission kernels (a full ENI is swept where the slow path "
+            "would sweep it, then refused without Python), so established traffic keeps "
+            f"{f['established_share_kept']:.0%} of its rate alone while the core also takes "
+            f"{f['flood_pps']:,.0f} flood packets/s (both through the engine's list API).")
+
+
+def _profile(title: str, p: dict[str, Any] | None) -> list[str]:
+    if not p:
+        return [f"### {title}", "", "Not profiled.", ""]
+    stages = [(name, f"{share:.0%}") for name, share in p["stages"].items()]
+    top = [(e["function"], f"{e['calls']:,}", f"{e['own_share']:.0%}",
+            f"{e['cumulative_share']:.0%}") for e in p["top_own"]]
+    lead = p["top_own"][0] if p["top_own"] else None
+    dominated = ", ".join(f"{name} {share}" for name, share in stages[:3])
+    summary = (f"Dominated by: {dominated or '–'} of the time (cumulative, stages overlap); "
+               f"most own time in {lead['function']} ({lead['own_share']:.0%})." if lead else "")
+    source = f" Datapath: {p['datapath']}." if p.get("datapath") else ""
+    return [f"### {title}", "", summary + source, "",
+            *_table(("stage", "share (cumulative)"), stages), "",
+            *_table(("function", "calls", "own time", "cumulative"), top), ""]
+
+
+def render(r: dict[str, Any], previous: dict[str, Any] | None,
+           commits: list[str] | None = None) -> str:
+    m = r["machine"]
+    lines = ["# Benchmarks", "",
+             f"Written by `make bench` (`smartnic bench`) on {m['date']}; every figure and "
+             "ratio below comes from that one run (medians; the machine is shared).", "",
+             *_machine(r), *_summary(r), *_hits(r), *_slowpath(r), *_e2e(r),
+             *_memory_and_flood(r), "## Profiles (cProfile)", "",
+             *_profile("Slow path (new connections, both engines)", r.get("profile_slowpath")),
+             *_profile("Flow-cache hits (encap + decap)", r.get("profile_hits")),
+             "## What changed", "", *[f"- {c}" for c in changes(r, previous, commits or [])],
+             ""]
+    if r.get("errors"):
+        lines += ["## Steps that failed", "",
+                  *[f"- {k}: {v.splitlines()[0]}" for k, v in r["errors"].items()], ""]
+    embedded = dict(r["figures"], commit=m["git"])
+    lines.append(f"<!-- {FIGURES_MARK} {json.dumps(embedded, sort_keys=True)} -->")
+    return "\n".join(lines) + "\n"
+
+
+def previous_figures(text: str) -> dict[str, Any] | None:
+    found = re.search(rf"<!-- {FIGURES_MARK} (\{{.*\}}) -->", text)
+    return json.loads(found.group(1)) if found else None
+
+
+def write(results: dict[str, Any], path: Path = DOC) -> Path:
+    previous = previous_figures(path.read_text()) if path.exists() else None
+    commits = code_changes(previous.get("commit") if previous else None)
+    path.write_text(render(results, previous, commits))
+    return path
