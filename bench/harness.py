@@ -2,8 +2,9 @@
 
 `run(settings, progress)` runs, in order: (a) flow-cache hits (bench.inmemory.fast_sweep),
 (c) the naive baseline (naive_sweep), (b) the slow path (bench.slowpath) with profiles of
-the slow path and of hits, (e) memory per tracked connection (bench.ctmemory), the SYN
-flood (bench.flood) and, unless skipped, (d) end to end over real ports (bench.e2e).
+the slow path and of hits, the hit path's kernel stages (bench.kernels), (e) memory per
+tracked connection (bench.ctmemory), the SYN flood (bench.flood) and, unless skipped,
+(d) end to end over real ports (bench.e2e).
 A step that fails is recorded with its error and the others still run. Returns a results
 dict; `figures(results)` extracts the `--json` figures (keys `FIGURE_KEYS`, `E2E_KEYS`).
 `QUICK` fits in under three minutes; `FULL` is what docs/benchmarks.md is written from.
@@ -24,6 +25,7 @@ from bench.ctmemory import measure_memory_isolated
 from bench.e2e import run_e2e
 from bench.flood import measure_flood
 from bench.inmemory import HEADLINE_FLOWS, fast_sweep, naive_sweep
+from bench.kernels import kernel_breakdown
 from bench.machine import machine
 from bench.slowpath import measure_slowpath, profile_hits, profile_slowpath
 
@@ -88,6 +90,7 @@ def _steps(s: Settings, progress: Progress) -> list[tuple[str, Callable[[], Any]
         ("slowpath", lambda: measure_slowpath(s.slowpath_connections, s.slowpath_repeats)),
         ("profile_slowpath", lambda: profile_slowpath(s.profile_connections)),
         ("profile_hits", lambda: profile_hits(HEADLINE_FLOWS)),
+        ("kernels", lambda: kernel_breakdown(HEADLINE_FLOWS)),
         ("memory", lambda: measure_memory_isolated(s.memory_connections, s.memory_budget_s)),
         ("flood", lambda: measure_flood(s.flood_established, s.flood_capacity,
                                         s.flood_packets, s.seconds, s.repeats)),

@@ -41,6 +41,9 @@ def test_hits_are_hits_and_the_flood_is_bounded(results: dict[str, Any]) -> None
     for case in results["fast"]["cases"]:
         assert case["encap_forwarded"] == case["decap_forwarded"] == case["pool_packets"]
         assert case["encap_punted"] == case["decap_punted"] == 0
+    for direction in ("encap", "decap"):  # classify is one stage of process()
+        stages = results["kernels"][direction]
+        assert 0 < stages["classify_ns"] < stages["process_ns"]
     flood = results["flood"]
     assert flood["tracked_after"] == TINY.flood_capacity
     assert flood["refused_new_connections"] > 0 and flood["established_lost"] == 0
