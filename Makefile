@@ -18,10 +18,13 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/smartnic demo $(ARGS)
 
+# Kernels are compiled once before the suite (not by every worker on its first packet).
 test: $(STAMP) system-deps
+	$(BIN)/python -m smartnic.dataplane.warmup
 	$(BIN)/pytest -n 2 --dist loadgroup $(ARGS)
 
 bench: $(STAMP) system-deps
+	$(BIN)/python -m smartnic.dataplane.warmup
 	$(BIN)/smartnic bench $(ARGS)
 
 lint: $(STAMP)

@@ -45,9 +45,15 @@ def mixed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[orch.Topology]:
         yield topo
 
 
+def _answers(ns: str, address: str, attempts: int = 3) -> bool:
+    """First contact across the kernel's VXLAN resolves neighbours by flooding; on a busy
+    machine that may outlast one ping run, so a few runs are allowed."""
+    return any(ping(ns, address, 3) for _ in range(attempts))
+
+
 def test_kernel_vxlan_host_pings_both_ways(mixed: orch.Topology) -> None:
-    assert ping(vm_ns(mixed, "eni-k"), "10.0.1.10", 3)
-    assert ping(vm_ns(mixed, "eni-1"), "10.0.1.50", 3)
+    assert _answers(vm_ns(mixed, "eni-k"), "10.0.1.10")
+    assert _answers(vm_ns(mixed, "eni-1"), "10.0.1.50")
 
 
 def test_kernel_vxlan_host_tcp_both_ways(mixed: orch.Topology) -> None:

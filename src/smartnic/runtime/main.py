@@ -14,6 +14,7 @@ from smartnic.clock import SystemClock
 from smartnic.compiler.compile import compile_program
 from smartnic.dataplane.edge import INTERNET, EdgeEngine
 from smartnic.dataplane.host_engine import HostEngine
+from smartnic.dataplane.warmup import warm_up
 from smartnic.model import load_config_file
 from smartnic.ports.afpacket import AfPacketPort
 from smartnic.ports.udp import UdpUnderlayPort
@@ -37,6 +38,7 @@ def run_engine(spec_path: Path) -> None:
     ports: list = [underlay]  # type: ignore[type-arg]
     process: PollableEngine
     if spec.role == "host":
+        warm_up()  # kernels loaded (or compiled) before the first packet, not on it
         engine = HostEngine(spec.host_id, program, SystemClock(), underlay)
         for eni_id, ifname in spec.vm_ports.items():
             port = AfPacketPort(ifname, rx_version=2)

@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 import yaml
 
+from smartnic.dataplane.warmup import warm_up
 from smartnic.model import load_config_file
 from smartnic.model.config import Config
 from smartnic.net.linux import (
@@ -35,7 +36,7 @@ from smartnic.net.linux.nsexec import load_nft, overlay_ingress_drop_ruleset
 from smartnic.runtime.control import query
 from smartnic.runtime.spec import EngineSpec
 
-START_TIMEOUT_S = 20.0
+START_TIMEOUT_S = 120.0  # engines load compiled kernels first (compiled by `up` itself)
 OVERLAY_UDP_PORTS = (4789, 6081)
 CONFIG_COPY = "config.yaml"
 
@@ -75,6 +76,7 @@ def up(config_path: Path, prefix: str, flowlog_dir: Path, root: Path | None = No
        underlay_mode: str = "udp") -> Topology:
     """`underlay_mode`: "udp" (a socket on the underlay address) or "afpacket" (rings)."""
     config = load_config_file(config_path)  # ConfigError: nothing has been touched
+    warm_up()  # compile the kernels once, here, so the engines only load them
     topo = topology(prefix, root)
     layout = plan(config, prefix, config_path=str(topo.config_copy))
     build(layout, topo.state_path)  # TopologyExists: nothing has been touched
