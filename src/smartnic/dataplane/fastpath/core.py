@@ -80,7 +80,7 @@ class FastResult(NamedTuple):
 
 
 class FastPath:
-    def __init__(self, ctx: EngineContext, *, max_flows: int = 1 << 18,
+    def __init__(self, ctx: EngineContext, *, max_flows: int = 1 << 20,
                  kernel_install: bool = True) -> None:
         self.ctx = ctx
         self.port_names: list[str] = ["underlay"]

@@ -172,7 +172,7 @@ def _reindex(ft: FlowTableArrays, live: np.ndarray) -> None:
 class FlowTable:
     """Owns the arrays; grows them by doubling until `max_rows`, then evicts."""
 
-    def __init__(self, max_rows: int = 1 << 18, initial_rows: int = INITIAL_ROWS) -> None:
+    def __init__(self, max_rows: int = 1 << 20, initial_rows: int = INITIAL_ROWS) -> None:
         self.max_rows = max_rows
         self.arrays = allocate(min(initial_rows, max_rows))
 
