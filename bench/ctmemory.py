@@ -20,13 +20,13 @@ from __future__ import annotations
 import gc
 import json
 import os
-import subprocess
 import sys
 import time
 import tracemalloc
 from pathlib import Path
 from typing import Any
 
+from bench.netns import run_child
 from smartnic.dataplane.conntrack.key import flow_tuple
 from smartnic.dataplane.conntrack.table import ConntrackTable
 from smartnic.dataplane.conntrack.timeouts import ConntrackTimeouts
@@ -106,16 +106,8 @@ def measure_memory_isolated(connections: int, budget_s: float = float("inf")) ->
             "print(json.dumps(measure_memory(int(sys.argv[1]), float(sys.argv[2]))))")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get(
         "PYTHONPATH", "")])}
-    proc = subprocess.Popen([sys.executable, "-c", code, str(connections), str(budget_s)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-    try:
-        out, err = proc.communicate(timeout=None if budget_s == float("inf")
-                                    else budget_s + GRACE_S)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.communicate()
-        raise RuntimeError(f"memory measurement overran {budget_s:.0f} s") from None
-    if proc.returncode != 0:
-        raise RuntimeError(f"memory measurement failed: {err.strip()[-400:]}")
+    out = run_child([sys.executable, "-c", code, str(connections), str(budget_s)],
+                    None if budget_s == float("inf") else budget_s + GRACE_S,
+                    "memory measurement", env)
     result: dict[str, Any] = json.loads(out.splitlines()[-1])
     return result

@@ -30,7 +30,7 @@ import yaml
 
 from bench.anchors import KernelAnchor, OvsAnchor, measure_topology
 from bench.anchors.topology import AnchorTopology
-from bench.netns import BenchError, datapath_cpus, wait_for_ping
+from bench.netns import datapath_cpus, run_child, wait_for_ping
 from bench.policy import CLIENT, SERVER, aws_max_config
 from smartnic.runtime import orchestrate
 
@@ -55,16 +55,8 @@ def _engine_pids(topo: orchestrate.Topology) -> list[int]:
 
 def _smartnic(args: list[str], timeout_s: float) -> None:
     """`smartnic <args>` as a child process, killed by PID if it outlives `timeout_s`."""
-    proc = subprocess.Popen([sys.executable, "-m", "smartnic.cli.main", *args],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        _, err = proc.communicate(timeout=timeout_s)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.communicate()
-        raise BenchError(f"smartnic {args[0]} did not finish in {timeout_s:.0f} s") from None
-    if proc.returncode != 0:
-        raise BenchError(f"smartnic {args[0]} failed ({proc.returncode}): {err.strip()[-400:]}")
+    run_child([sys.executable, "-m", "smartnic.cli.main", *args], timeout_s,
+              f"smartnic {args[0]}")
 
 
 @contextmanager

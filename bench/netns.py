@@ -3,6 +3,7 @@
 `sh` runs a command (optionally inside a namespace) and returns its stdout, `succeeds` says
 whether one exits 0; `Namespaces`
 creates uniquely prefixed namespaces and deletes them; `stop_process` ends a process by PID;
+`run_child` runs a child process to completion under a deadline (killed by PID after it);
 `wait_for_ping` waits until a path carries ICMP; `generator_cpu`/`datapath_cpus` split the
 machine's CPUs between the traffic generator and the datapath under test.
 """
@@ -109,3 +110,21 @@ def datapath_cpus() -> list[int]:
     """CPUs left to a userspace datapath under test: all but the generator's, if any."""
     cpus = sorted(os.sched_getaffinity(0))
     return cpus[1:] or cpus
+
+
+def run_child(argv: Sequence[str], timeout_s: float | None, what: str,
+              env: dict[str, str] | None = None) -> str:
+    """Run `argv` to completion and return its stdout; a child still running after
+    `timeout_s` (None: no deadline) is killed by PID. BenchError names `what` when the
+    child overran or failed (with the end of its stderr)."""
+    proc = subprocess.Popen(list(argv), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=env)
+    try:
+        out, err = proc.communicate(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        raise BenchError(f"{what} did not finish in {timeout_s:.0f} s") from None
+    if proc.returncode != 0:
+        raise BenchError(f"{what} failed ({proc.returncode}): {err.strip()[-400:]}")
+    return out

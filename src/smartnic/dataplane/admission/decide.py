@@ -81,6 +81,18 @@ def refusal_is_final(ct: CtArrays, ct_eni: int, now_s: float) -> bool:
 
 
 @inline_kernel
+def refuse_or_ask_for_sweep(ct: CtArrays, ct_eni: int, now_s: float,
+                            out: np.ndarray) -> None:
+    """A new connection on a full ENI: CT_FULL (counted) if final, else name the ENI to
+    sweep (the packet stays a PUNT until the caller swept and decided again)."""
+    if refusal_is_final(ct, ct_eni, now_s):
+        ct.eni_exceeded[ct_eni] += 1
+        out[O_CODE] = CT_FULL
+    else:
+        out[O_SWEEP] = ct_eni
+
+
+@inline_kernel
 def no_reference(out: np.ndarray, column: int) -> None:
     out[column] = -1
     out[column + 1] = -1
@@ -143,11 +155,7 @@ def decide_vm_packet(t: PolicyTables, local_host: int, ct_eni_of: np.ndarray, ct
         return
     if t.eni_host[dst] != local_host:
         if status == SG_NEW and not has_room(ct, src_ct):
-            if refusal_is_final(ct, src_ct, now_s):
-                ct.eni_exceeded[src_ct] += 1
-                out[O_CODE] = CT_FULL
-            else:
-                out[O_SWEEP] = src_ct
+            refuse_or_ask_for_sweep(ct, src_ct, now_s, out)
             return
         if commit_side(ct, index, free, top, status, res, fwd, src_ct, meta[1], ORIGIN_EGRESS,
                        now_s, tcp_columns, out, O_SRC_CT, NEW_SENDER):
@@ -191,11 +199,7 @@ def decide_underlay_packet(t: PolicyTables, ct_eni_of: np.ndarray, ct: CtArrays,
     if status > SG_UNTRACKED:
         return
     if status == SG_NEW and not has_room(ct, dst_ct):
-        if refusal_is_final(ct, dst_ct, now_s):
-            ct.eni_exceeded[dst_ct] += 1
-            out[O_CODE] = CT_FULL
-        else:
-            out[O_SWEEP] = dst_ct
+        refuse_or_ask_for_sweep(ct, dst_ct, now_s, out)
         return
     out[O_DST] = dst
     no_reference(out, O_SRC_CT)
