@@ -4,6 +4,7 @@ and in every case the engines emit and count exactly what engines without it do.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from typing import Any
 
@@ -11,6 +12,7 @@ from smartnic.model import Config
 from smartnic.scenarios.sends import build_send
 from tests.unit.fastpath import fp_world
 from tests.unit.fastpath.fp_world import World
+from tests.unit.fastpath.twins import ADMISSION, interpreted
 
 OPEN = {**fp_world.OPEN, **fp_world.FLOW_LOG}
 UDP = {"from": "eni-a", "dst": "10.0.1.20", "proto": "udp", "sport": 40000, "dport": 53}
@@ -123,3 +125,27 @@ def test_a_flood_past_capacity_is_refused_in_the_kernels_and_swept_like_the_slow
     assert counted["admitted"] == 3 + 3  # the last round's three after the sweep
     assert worlds[0].engines["host-1"].eni_counters("eni-a")[
         "conntrack_allowance_exceeded"] == 21
+
+
+def test_the_admission_pre_pass_equals_its_twins(build_t1: Callable[..., Config]) -> None:
+    """The pre-pass's kernels (scan, decide, install, connection rows) interpreted as
+    Python, and admitted flows installed by the Python twin (FlowAction -> action row)
+    instead of the install kernel, emit and leave exactly what the compiled pre-pass does."""
+    patch = {**OPEN, "enis": [{"id": "eni-a", "limits": {"conntrack_max": 5}}]}
+    tcp = {"from": "eni-a", "dst": "10.0.2.30", "proto": "tcp", "dport": 22}
+    steps = [[(UDP | {"sport": 41000 + n}, 2) for n in range(4)] + [(tcp | {"flags": "S"}, 1)],
+             [({"from": "eni-c", "dst": "10.0.1.10", "proto": "tcp", "sport": 22,
+                "dport": 0, "flags": "SA"}, 1), (UDP | {"dst": "10.0.2.30"}, 3)],
+             [(UDP | {"dst": "10.0.2.30", "sport": 42000 + n}, 1) for n in range(6)]]
+    runs = []
+    for kind, twin in (({}, False), ({}, True), ({"kernel_install": False}, False)):
+        world = World(build_t1(patch), fastpath=True, **kind)
+        outputs = []
+        for step in steps:
+            batches = [(spec["from"], frames(world, spec, n)) for spec, n in step]
+            with interpreted(ADMISSION) if twin else contextlib.nullcontext():
+                outputs.append(world.step(batches))
+            world.clock.advance(1.0)
+        runs.append((outputs, world.state(), fast_counters(world, "host-1")))
+    assert runs[0] == runs[1] == runs[2]
+    assert runs[0][2]["admitted"] > 0 and runs[0][2]["refused"] > 0

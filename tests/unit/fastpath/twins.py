@@ -16,15 +16,35 @@ from types import ModuleType
 import numpy as np
 from numba.core.registry import CPUDispatcher
 
-from smartnic.dataplane.fastpath import classify, flowkey, flowtable, parse, replay, wire
+from smartnic.dataplane import keys
+from smartnic.dataplane.admission import ctops, decide, match, ordered, route, security
+from smartnic.dataplane.conntrack import index, rows
+from smartnic.dataplane.fastpath import (
+    admit,
+    admit_install,
+    admit_scan,
+    admit_view,
+    classify,
+    entries,
+    flowkey,
+    flowtable,
+    logslots,
+    parse,
+    replay,
+    wire,
+)
 
 MODULES: tuple[ModuleType, ...] = (classify, flowkey, flowtable, parse, replay, wire)
+# the admission pre-pass, down to the connection rows it creates
+ADMISSION: tuple[ModuleType, ...] = (
+    *MODULES, admit, admit_install, admit_scan, admit_view, entries, logslots, keys, ctops,
+    decide, match, ordered, route, security, index, rows)
 
 
 @contextlib.contextmanager
-def interpreted() -> Iterator[None]:
+def interpreted(modules: tuple[ModuleType, ...] = MODULES) -> Iterator[None]:
     saved: list[tuple[ModuleType, str, object]] = []
-    for module in MODULES:
+    for module in modules:
         for name, value in vars(module).items():
             if isinstance(value, CPUDispatcher):
                 saved.append((module, name, value))
