@@ -163,7 +163,8 @@ def _memory_and_flood(r: dict[str, Any]) -> list[str]:
     lines = ["## (e) Memory per tracked connection", "",
              f"{m.get('connections', 0):,} UDP connections created through "
              f"`ConntrackTable.create` in {m.get('create_s', 0):.1f} s "
-             f"({m.get('creates_per_s', 0):,.0f}/s). Held after creation: "
+             f"({m.get('creates_per_s', 0):,.0f}/s, slowed by tracemalloc tracing every "
+             "allocation). Held after creation: "
              f"**{m.get('bytes_per_connection', 0):.0f} B** per connection by tracemalloc "
              f"(the figure: everything allocated for the table, numpy buffers included, "
              f"nothing else); arrays' own count {arrays or 0:.0f} B; RSS growth "
