@@ -4,8 +4,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
-# Debian packages the root-only tests use (real namespaces, kernel VXLAN, tshark, iperf3, OVS).
-SYSTEM_PACKAGES := iproute2 nftables tshark iperf3 iputils-ping openvswitch-switch procps
+# Debian packages of every binary the root-only tests and the benchmark run (namespaces,
+# kernel VXLAN, captures, traffic tools, OVS).
+SYSTEM_PACKAGES := iproute2 nftables tshark tcpdump iperf3 iputils-ping curl openvswitch-switch procps
 
 .PHONY: demo test bench lint system-deps clean
 

@@ -106,3 +106,52 @@ def eni_counters(topo: orch.Topology, eni: str) -> dict[str, int]:
         if eni in (reply.get("enis") or {}):
             return dict(reply["enis"][eni])
     raise KeyError(eni)
+
+
+class capture:
+    """tcpdump on every port of a namespace into a temporary pcap, stopped by PID on exit.
+
+    A Linux bridge device does not see the unicast frames it forwards between ports, so
+    the capture listens on all interfaces (`-i any`); each frame appears once per port.
+    Entering waits until tcpdump says it is listening and fails the test loudly when it
+    exits or stays silent instead: a capture that never started must not pass as "nothing
+    was seen".
+    """
+
+    START_TIMEOUT_S = 10.0
+
+    def __init__(self, netns: str, bpf: str) -> None:
+        self.argv = ["ip", "netns", "exec", netns, "tcpdump", "--immediate-mode", "-U", "-n",
+                     "-i", "any", "-w"]
+        self.bpf = bpf
+        self.path = Path(f"/tmp/smartnic-capture-{time.monotonic_ns()}.pcap")
+
+    def __enter__(self) -> Path:
+        self.process = subprocess.Popen([*self.argv, str(self.path), self.bpf],
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                        text=True)
+        assert self.process.stderr is not None
+        os.set_blocking(self.process.stderr.fileno(), False)
+        said = ""
+        deadline = time.monotonic() + self.START_TIMEOUT_S
+        while "listening on" not in said:
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self._stop()
+                pytest.fail(f"tcpdump did not start capturing: {' '.join(self.argv)}: "
+                            f"{said.strip() or 'no output'}")
+            said += self.process.stderr.read() or ""
+            time.sleep(0.05)
+        return self.path
+
+    def __exit__(self, *_: object) -> None:
+        time.sleep(0.5)  # frames still in flight reach the file
+        self._stop()
+
+    def _stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()

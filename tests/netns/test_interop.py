@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import copy
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from realnet import http_get, ping, require_root, serving, topology_up, vm_ns
+from realnet import capture, http_get, ping, require_root, serving, topology_up, vm_ns
 from smartnic.runtime import orchestrate as orch
 
 pytestmark = pytest.mark.netns
@@ -118,32 +117,6 @@ def test_engines_on_an_af_packet_underlay(tmp_path: Path) -> None:
             with serving(vm_ns(topo, "eni-2"), "python3", "-m", "http.server", "80"):
                 assert http_get(vm_ns(topo, "eni-1"), "http://10.0.2.20/")
         assert tshark_lines(pcap, "icmp.type == 3", "ip.src") == []
-
-
-class capture:
-    """tcpdump on every port of the underlay namespace into a temporary pcap.
-
-    A Linux bridge device does not see the unicast frames it forwards between ports, so
-    the capture listens on all interfaces (`-i any`); each frame appears once per port.
-    Stopped by PID on exit.
-    """
-
-    def __init__(self, netns: str, bpf: str) -> None:
-        self.argv = ["ip", "netns", "exec", netns, "tcpdump", "--immediate-mode", "-U", "-n", "-i",
-                     "any", "-w"]
-        self.bpf = bpf
-        self.path = Path(f"/tmp/smartnic-capture-{time.monotonic_ns()}.pcap")
-
-    def __enter__(self) -> Path:
-        self.process = subprocess.Popen([*self.argv, str(self.path), self.bpf],
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(1.0)
-        return self.path
-
-    def __exit__(self, *_: object) -> None:
-        time.sleep(0.5)
-        self.process.terminate()
-        self.process.wait(timeout=5)
 
 
 def tshark_lines(pcap: Path, display_filter: str, fields: str) -> list[str]:

@@ -259,3 +259,18 @@ def test_removed_eni_entries_stop_matching() -> None:
     table.remove_eni("eni-x")
     assert not table.alive(entry, T0)
     assert table.touch(entry, True, SA, 60, T0) is False
+
+
+def test_every_row_freed_after_growth_fits_the_free_stack() -> None:
+    """Grow past the first size, free every row, fill again: the free stack must hold every
+    row (a stack sized to the rows free at growth time was written past its end)."""
+    table = ConntrackTable(rows_hint=16)
+    table.configure_eni("eni-x", 1000, ConntrackTimeouts())
+    for round_ in range(3):
+        now = T0 + round_ * 1000.0  # everything of the last round has expired
+        entries = [table.create("eni-x", _udp(sport=sport), "egress", now)
+                   for sport in range(1, 101)]
+        assert all(entry is not None for entry in entries)
+        table.sweep(table.eni_index("eni-x"), now + 500.0)
+        assert table.counters("eni-x", now + 500.0)["conntrack_entries"] == 0
+        assert table.bulk()[3][0] == table.bulk()[2].shape[0]  # all rows free, all stacked

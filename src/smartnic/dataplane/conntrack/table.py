@@ -222,9 +222,12 @@ class ConntrackTable:
                 getattr(grown, name)[:size] = getattr(old, name)
         self.arrays = grown._replace(**{name: getattr(old, name) for name in PER_ENI_FIELDS})
         added = grown.live.shape[0] - size
-        self._free = np.concatenate([np.arange(grown.live.shape[0] - 1, size - 1, -1),
-                                     self._free[:self._top[0]]]).astype(np.int32)
-        self._top = np.array([self._free.shape[0]], np.int64)
+        # The free stack holds every row once all are freed: kernels push without a check.
+        stacked = np.concatenate([np.arange(grown.live.shape[0] - 1, size - 1, -1),
+                                  self._free[:self._top[0]]])
+        self._free = np.empty(grown.live.shape[0], np.int32)
+        self._free[:stacked.shape[0]] = stacked
+        self._top = np.array([stacked.shape[0]], np.int64)
         self._index = np.full(_slots_for(grown.live.shape[0]), ix.EMPTY, np.int32)
         ix.rebuild(self._index, grown.key, grown.live)
         self._deleted = 0
