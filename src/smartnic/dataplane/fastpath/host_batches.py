@@ -47,7 +47,7 @@ def merge(fast: Emissions, port_names: list[str],
           slow: list[tuple[int, list[Emission]]]) -> list[Emission]:
     """Fast and slow emissions in the order of the packets that produced them."""
     batch = fast.batch
-    view = memoryview(batch.buf)  # slicing a memoryview is cheaper than a numpy slice
+    view = batch.buf.data  # a memoryview: slicing it is cheaper than a numpy slice
     starts, lengths = batch.start.tolist(), batch.length.tolist()
     merged: list[Emission] = []
     pending = iter(slow)
