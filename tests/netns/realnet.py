@@ -128,10 +128,10 @@ class capture:
 
     def __enter__(self) -> Path:
         self.process = subprocess.Popen([*self.argv, str(self.path), self.bpf],
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                        text=True)
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         assert self.process.stderr is not None
-        os.set_blocking(self.process.stderr.fileno(), False)
+        stderr = self.process.stderr.fileno()
+        os.set_blocking(stderr, False)
         said = ""
         deadline = time.monotonic() + self.START_TIMEOUT_S
         while "listening on" not in said:
@@ -139,7 +139,8 @@ class capture:
                 self._stop()
                 pytest.fail(f"tcpdump did not start capturing: {' '.join(self.argv)}: "
                             f"{said.strip() or 'no output'}")
-            said += self.process.stderr.read() or ""
+            with contextlib.suppress(BlockingIOError):
+                said += os.read(stderr, 4096).decode(errors="replace")
             time.sleep(0.05)
         return self.path
 
