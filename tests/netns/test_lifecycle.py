@@ -18,7 +18,7 @@ from typer.testing import CliRunner, Result
 from realnet import require_root, topology_up, unique_name
 from smartnic.cli.main import app
 from smartnic.net.linux import list_namespaces
-from smartnic.net.linux.processes import still_ours
+from smartnic.process_records import still_ours
 from smartnic.runtime import orchestrate as orch
 
 pytestmark = pytest.mark.netns
@@ -33,6 +33,10 @@ CONFIG = {
 }
 
 
+ENGINE_AND_SUPERVISOR_MARKS = (b"smartnic.runtime.engine_process", b"smartnic.runtime.supervisor",
+                               b"smartnic.cli.main\x00engine")
+
+
 def _links() -> str:
     return subprocess.run(["ip", "-br", "link"], capture_output=True, text=True).stdout
 
@@ -42,7 +46,8 @@ def _smartnic_pids() -> set[int]:
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
-                if b"smartnic.cli.main\x00engine" in (entry / "cmdline").read_bytes():
+                cmdline = (entry / "cmdline").read_bytes()
+                if any(mark in cmdline for mark in ENGINE_AND_SUPERVISOR_MARKS):
                     found.add(int(entry.name))
             except OSError:
                 continue

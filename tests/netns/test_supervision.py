@@ -27,7 +27,7 @@ from typer.testing import CliRunner
 from realnet import ping, require_root, sh, topology_up, vm_ns
 from smartnic.cli.main import app
 from smartnic.net.linux import list_namespaces
-from smartnic.net.linux.processes import still_ours
+from smartnic.process_records import still_ours
 from smartnic.runtime import orchestrate as orch
 
 pytestmark = [pytest.mark.netns, pytest.mark.xdist_group("supervision")]
@@ -130,10 +130,12 @@ def test_status_shows_restarts_and_the_last_exit(cloud: orch.Topology) -> None:
     assert report["supervisor"]["running"] and report["supervisor"]["policy"]["max_restarts"]
 
 
-def test_an_engine_started_by_hand_is_refused(cloud: orch.Topology) -> None:
+@pytest.mark.parametrize("entry", [["smartnic.cli.main", "engine"],
+                                   ["smartnic.runtime.engine_process"]])
+def test_an_engine_started_by_hand_is_refused(cloud: orch.Topology, entry: list[str]) -> None:
     before = _engine(cloud, "host-2")
     layout = cloud.plan()
-    done = sh(layout.hosts["host-2"].netns, sys.executable, "-m", "smartnic.cli.main", "engine",
+    done = sh(layout.hosts["host-2"].netns, sys.executable, "-m", *entry,
               "--spec", str(cloud.spec_path("host-2")), timeout=60)
     assert done.returncode == 2, done.stderr
     assert "engine refused" in done.stderr and len(done.stderr.strip().splitlines()) == 1

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NoReturn
 
-from smartnic.net.linux.processes import start_time
 from smartnic.net.linux.state import record_process
+from smartnic.process_records import start_time
 
 GO = b"g"
 NOT_STARTED_EXIT = 127

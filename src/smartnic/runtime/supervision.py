@@ -20,12 +20,10 @@ import os
 from pathlib import Path
 from typing import Any
 
-from smartnic.net.linux.cleanup import SUPERVISOR_KIND
-from smartnic.net.linux.names import STATE_FILE_NAME
-from smartnic.net.linux.processes import still_ours
-from smartnic.net.linux.state import read_state
+from smartnic.process_records import SUPERVISOR_KIND, still_ours
 
 REPORT_FILE = "supervisor.json"
+STATE_FILE = "state.json"  # net/linux/names.STATE_FILE_NAME, not imported: see engine_process
 SUPERVISOR_ROLE = "supervisor"
 
 
@@ -55,12 +53,12 @@ def supervisor_running(state: dict[str, Any]) -> bool:
 
 def unsupervised_engine(spec_path: Path) -> str | None:
     """None when this process's parent is the topology's supervisor, else the refusal."""
-    state_path = spec_path.resolve().parent / STATE_FILE_NAME
+    state_path = spec_path.resolve().parent / STATE_FILE
     try:
-        state = read_state(state_path)
+        state = json.loads(state_path.read_text())
     except (OSError, ValueError):
         state = None
-    if state is None:
+    if not isinstance(state, dict):
         return f"no topology is recorded at {state_path}: engines are started by `smartnic up`"
     parent = os.getppid()
     records = supervisor_records(state)

@@ -71,8 +71,8 @@ class Engine:
 
 def engine_for(spec_path: Path) -> Engine:
     spec = EngineSpec.load(spec_path)
-    argv = ["ip", "netns", "exec", spec.netns, sys.executable, "-m", "smartnic.cli.main",
-            "engine", "--spec", str(spec_path)]
+    argv = ["ip", "netns", "exec", spec.netns, sys.executable, "-m",
+            "smartnic.runtime.engine_process", "--spec", str(spec_path)]
     return Engine(spec.host_id, argv, spec.control_socket, Path(spec.log_path))
 
 
@@ -222,6 +222,7 @@ class Supervisor:
             if engine.pid:
                 os.kill(engine.pid, signal.SIGKILL)
                 self._exited(engine, os.waitpid(engine.pid, 0)[1])
+            engine.state = "stopped"
 
     def _forget(self, pid: int) -> None:
         try:
@@ -237,6 +238,8 @@ class Supervisor:
             write_report(self.directory, report)
         except FileNotFoundError:
             self.stopping = True  # the topology's directory is gone
+        except OSError as error:  # a full disk must not end the engines' supervision
+            _log(f"cannot write the report: {error}")
 
 
 def _answers(control_socket: str) -> bool:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import socket
 from typing import Any
 
-from smartnic.net.linux.processes import still_ours
+from smartnic.process_records import still_ours
 from smartnic.runtime.control import query
 from smartnic.runtime.restarts import MAX_RESTARTS, WINDOW_S
 from smartnic.runtime.spec import EngineSpec

@@ -23,8 +23,8 @@ from smartnic.cli.main import app
 from smartnic.model import load_config
 from smartnic.net.linux import plan
 from smartnic.net.linux.names import STATE_ROOT_ENV
-from smartnic.net.linux.processes import start_time
 from smartnic.net.linux.state import create_state, record_process
+from smartnic.process_records import start_time
 from smartnic.runtime import orchestrate as orch
 from smartnic.runtime.spec import EngineSpec
 from smartnic.runtime.supervision import write_report
@@ -251,3 +251,13 @@ def test_down_twice() -> None:
     assert first.exit_code == 0 and f"{name}: removed" in first.stdout
     _one_line_refusal(runner.invoke(app, ["down", "--name", name]), 2,
                       f"no topology named '{name}' is up")
+
+
+@ROOT_ONLY
+def test_down_of_a_topology_with_a_damaged_state_file() -> None:
+    name = _unused_name()
+    topo = _fake_topology(name)
+    topo.state_path.write_text("{not json")
+    result = runner.invoke(app, ["down", "--name", name])
+    assert result.exit_code == 0 and f"{name}: removed" in result.stdout, result.output
+    assert not topo.directory.exists()

@@ -24,8 +24,8 @@ from typing import Any
 import pytest
 
 from smartnic.net.linux.cleanup import teardown
-from smartnic.net.linux.processes import still_ours
 from smartnic.net.linux.state import create_state, read_state
+from smartnic.process_records import still_ours
 from smartnic.runtime.restarts import MAX_RESTARTS, RestartBudget, crashed, exit_reason
 from smartnic.runtime.spawn import spawn_recorded
 from smartnic.runtime.supervision import read_report

@@ -3,12 +3,12 @@
 Steps: stop the recorded supervisor (SIGTERM: it stops its engines; SIGKILL after
 `2 * timeout_s`) → read the state again (a supervisor records each engine before
 starting it) and stop every recorded process that still runs and is still ours (PID and
-start time match, see `processes.py`; SIGTERM, then SIGKILL after `timeout_s`) → delete the
-recorded links → delete the recorded namespaces and every namespace named `<prefix>-…` (a
-crash may precede the record) → delete the state file. Works the same after the
-supervisor itself crashed: its engines are recorded, so they are found and stopped.
-Idempotent: a second call finds nothing and returns []. Returns what it removed, as
-`pid:<pid> (<role>)`, `link:<netns>/<name>`, `netns:<name>`, `state:<path>`.
+start time match, smartnic/process_records.py; SIGTERM, then SIGKILL after `timeout_s`)
+→ delete the recorded links → delete the recorded namespaces and every namespace named
+`<prefix>-…` (a crash may precede the record) → delete the state file. Works the same
+after the supervisor itself crashed: its engines are recorded, so they are found and
+stopped. Idempotent: a second call finds nothing and returns []. Returns what it removed,
+as `pid:<pid> (<role>)`, `link:<netns>/<name>`, `netns:<name>`, `state:<path>`.
 """
 
 from __future__ import annotations
@@ -26,20 +26,19 @@ from pyroute2.netlink.exceptions import NetlinkError
 
 from smartnic.net.linux.names import check_prefix, default_state_path
 from smartnic.net.linux.nsexec import list_namespaces
-from smartnic.net.linux.processes import still_ours
 from smartnic.net.linux.state import read_state, remove_state
+from smartnic.process_records import SUPERVISOR_KIND, still_ours
 
 DEFAULT_STOP_TIMEOUT_S = 5.0
 POLL_INTERVAL_S = 0.05
 KILL_WAIT_S = 1.0
-SUPERVISOR_KIND = "supervisor"
 
 
 def teardown(target: str | Path, *, state_root: str | Path | None = None,
              timeout_s: float = DEFAULT_STOP_TIMEOUT_S) -> list[str]:
     """`target`: a state file path (a Path, or text with '/' or ending '.json') or a prefix."""
     path, prefix = _resolve(target, state_root)
-    state = read_state(path) or {}
+    state = _readable_state(path)
     if state.get("prefix"):
         prefix = check_prefix(str(state["prefix"]))
     removed = _stop_processes(path, state.get("processes", []), timeout_s)
@@ -47,6 +46,15 @@ def teardown(target: str | Path, *, state_root: str | Path | None = None,
     removed += _delete_namespaces(state.get("namespaces", []), prefix)
     removed += remove_state(path, prefix)
     return removed
+
+
+def _readable_state(path: Path) -> dict[str, Any]:
+    """The recorded state; {} when there is none or it is damaged (the prefix sweep and
+    the state file's removal still happen)."""
+    try:
+        return read_state(path) or {}
+    except ValueError:
+        return {}
 
 
 def _resolve(target: str | Path, state_root: str | Path | None) -> tuple[Path, str | None]:
@@ -94,7 +102,7 @@ def _wait_gone(targets: dict[int, tuple[str, int | None]], timeout_s: float) -> 
 def _stop_processes(path: Path, records: list[dict[str, Any]], timeout_s: float) -> list[str]:
     """The supervisor first (so nothing restarts what we stop), then everything recorded."""
     removed = _stop([r for r in records if r.get("kind") == SUPERVISOR_KIND], 2 * timeout_s)
-    now = (read_state(path) or {}).get("processes", records) if path.exists() else records
+    now = _readable_state(path).get("processes", records) if path.exists() else records
     return removed + _stop([r for r in now if r.get("kind") != SUPERVISOR_KIND], timeout_s)
 
 

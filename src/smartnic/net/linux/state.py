@@ -1,12 +1,12 @@
 """The state file of a built topology: what exists, so that teardown can remove it.
 
 JSON: `prefix`, `config_path`, `created_at` (ISO 8601 UTC), `namespaces` (names), `links`
-(`{"netns", "name"}`), `processes` (`{"role", "pid", "start_time", "kind"}`: `kind` is
-"supervisor" or "engine", `start_time` the kernel's, see `processes.py`), `complete` (the
-build finished). Each object is recorded *before* it is created (a process: after fork,
-before it may run anything, see runtime/spawn.py) and every update is an atomic rename
-under a lock, so a build or a supervisor that dies half-way leaves a record of everything
-it may have made.
+(`{"netns", "name"}`), `processes` (`{"role", "pid"}`, and `start_time` and `kind` for
+processes started by `up` and the supervisor: smartnic/process_records.py), `complete`
+(the build finished). Each object is recorded *before* it is created (a process: after
+fork, before it may run anything, see runtime/spawn.py) and every update is an atomic
+rename under a lock, so a build or a supervisor that dies half-way leaves a record of
+everything it may have made.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from smartnic.process_records import ENGINE_KIND
 
 State = dict[str, Any]
 LOCK_SUFFIX = ".lock"
@@ -59,7 +61,7 @@ def record_link(path: str | Path, netns: str, name: str) -> None:
 
 
 def record_process(state_path: str | Path, role: str, pid: int, start_time: int | None = None,
-                   kind: str = "engine") -> None:
+                   kind: str = ENGINE_KIND) -> None:
     """Add a process, so that teardown stops it (only while PID and start time still match)."""
     record: dict[str, Any] = {"role": role, "pid": pid}
     if start_time is not None:

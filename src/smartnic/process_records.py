@@ -1,4 +1,9 @@
-"""Which recorded processes are still ours: PID plus start time, read from /proc.
+"""The processes a topology records in its state file, and which of them are still ours.
+
+Records are `{"role", "pid", "start_time", "kind"}` (net/linux/state.py); `kind` is
+`SUPERVISOR_KIND` or `ENGINE_KIND`. Whether a record still names a running process is
+read from /proc. Kept outside `net.linux` so that an engine can check who started it
+without importing the namespace builder (pyroute2: a second of every restart).
 
 A PID alone names a process only while it runs: once it exits the kernel may give the
 number to anything else. A PID together with its start time (field 22 of
@@ -12,6 +17,8 @@ from __future__ import annotations
 from pathlib import Path
 
 PROCESS_MARK = b"smartnic"
+SUPERVISOR_KIND = "supervisor"
+ENGINE_KIND = "engine"
 _START_TIME_FIELD = 19  # field 22 of stat, counted after the ")" that ends the command name
 
 
