@@ -1,11 +1,14 @@
 """`teardown(state_path | prefix)`: remove a topology — also one whose build crashed.
 
-Steps: stop the recorded processes (SIGTERM, then SIGKILL after `timeout_s`; only PIDs in
-the state whose /proc/<pid>/cmdline contains "smartnic", so a recycled PID is never hit)
+Steps: stop the recorded supervisor (SIGTERM: it stops its engines; SIGKILL after
+`2 * timeout_s`) → read the state again (a supervisor records each engine before
+starting it) and stop every recorded process that still runs and is still ours (PID and
+start time match, smartnic/process_records.py; SIGTERM, then SIGKILL after `timeout_s`)
 → delete the recorded links → delete the recorded namespaces and every namespace named
-`<prefix>-…` (a crash may precede the record) → delete the state file.
-Idempotent: a second call finds nothing and returns []. Returns what it removed, as
-`pid:<pid> (<role>)`, `link:<netns>/<name>`, `netns:<name>`, `state:<path>`.
+`<prefix>-…` (a crash may precede the record) → delete the state file. Works the same
+after the supervisor itself crashed: its engines are recorded, so they are found and
+stopped. Idempotent: a second call finds nothing and returns []. Returns what it removed,
+as `pid:<pid> (<role>)`, `link:<netns>/<name>`, `netns:<name>`, `state:<path>`.
 """
 
 from __future__ import annotations
@@ -24,24 +27,34 @@ from pyroute2.netlink.exceptions import NetlinkError
 from smartnic.net.linux.names import check_prefix, default_state_path
 from smartnic.net.linux.nsexec import list_namespaces
 from smartnic.net.linux.state import read_state, remove_state
+from smartnic.process_records import SUPERVISOR_KIND, still_ours
 
 DEFAULT_STOP_TIMEOUT_S = 5.0
 POLL_INTERVAL_S = 0.05
-PROCESS_MARK = b"smartnic"
+KILL_WAIT_S = 1.0
 
 
 def teardown(target: str | Path, *, state_root: str | Path | None = None,
              timeout_s: float = DEFAULT_STOP_TIMEOUT_S) -> list[str]:
     """`target`: a state file path (a Path, or text with '/' or ending '.json') or a prefix."""
     path, prefix = _resolve(target, state_root)
-    state = read_state(path) or {}
+    state = _readable_state(path)
     if state.get("prefix"):
         prefix = check_prefix(str(state["prefix"]))
-    removed = _stop_processes(state.get("processes", []), timeout_s)
+    removed = _stop_processes(path, state.get("processes", []), timeout_s)
     removed += _delete_links(state.get("links", []))
     removed += _delete_namespaces(state.get("namespaces", []), prefix)
     removed += remove_state(path, prefix)
     return removed
+
+
+def _readable_state(path: Path) -> dict[str, Any]:
+    """The recorded state; {} when there is none or it is damaged (the prefix sweep and
+    the state file's removal still happen)."""
+    try:
+        return read_state(path) or {}
+    except ValueError:
+        return {}
 
 
 def _resolve(target: str | Path, state_root: str | Path | None) -> tuple[Path, str | None]:
@@ -51,22 +64,6 @@ def _resolve(target: str | Path, state_root: str | Path | None) -> tuple[Path, s
     return default_state_path(text, state_root), check_prefix(text)
 
 
-def _is_smartnic(pid: int) -> bool:
-    try:
-        return PROCESS_MARK in Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return False
-
-
-def _alive(pid: int) -> bool:
-    """Running (a zombie has exited; its parent reaps it, not us)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[-1].split()[0] != "Z"
-
-
 def _signal(pid: int, number: signal.Signals) -> None:
     try:
         os.kill(pid, number)
@@ -74,18 +71,39 @@ def _signal(pid: int, number: signal.Signals) -> None:
         pass
 
 
-def _stop_processes(records: list[dict[str, Any]], timeout_s: float) -> list[str]:
-    targets = {int(r["pid"]): str(r.get("role", "")) for r in records
-               if _is_smartnic(int(r["pid"]))}
+def _ours(records: list[dict[str, Any]]) -> dict[int, tuple[str, int | None]]:
+    """PID -> (role, start time) of the recorded processes that still run and are ours."""
+    found = {}
+    for record in records:
+        pid, started = int(record["pid"]), record.get("start_time")
+        if still_ours(pid, started):
+            found[pid] = (str(record.get("role", "")), started)
+    return found
+
+
+def _stop(records: list[dict[str, Any]], timeout_s: float) -> list[str]:
+    targets = _ours(records)
     for pid in targets:
         _signal(pid, signal.SIGTERM)
-    deadline = time.monotonic() + timeout_s
-    while any(_alive(pid) for pid in targets) and time.monotonic() < deadline:
-        time.sleep(POLL_INTERVAL_S)
-    for pid in targets:
-        if _alive(pid) and _is_smartnic(pid):
+    _wait_gone(targets, timeout_s)
+    for pid, (_, started) in targets.items():
+        if still_ours(pid, started):
             _signal(pid, signal.SIGKILL)
-    return [f"pid:{pid} ({role})" for pid, role in targets.items()]
+    _wait_gone(targets, KILL_WAIT_S)
+    return [f"pid:{pid} ({role})" for pid, (role, _) in targets.items()]
+
+
+def _wait_gone(targets: dict[int, tuple[str, int | None]], timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline and any(still_ours(p, s) for p, (_, s) in targets.items()):
+        time.sleep(POLL_INTERVAL_S)
+
+
+def _stop_processes(path: Path, records: list[dict[str, Any]], timeout_s: float) -> list[str]:
+    """The supervisor first (so nothing restarts what we stop), then everything recorded."""
+    removed = _stop([r for r in records if r.get("kind") == SUPERVISOR_KIND], 2 * timeout_s)
+    now = _readable_state(path).get("processes", records) if path.exists() else records
+    return removed + _stop([r for r in now if r.get("kind") != SUPERVISOR_KIND], timeout_s)
 
 
 def _delete_links(records: list[dict[str, str]]) -> list[str]:

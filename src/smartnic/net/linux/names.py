@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
+import string
 from pathlib import Path
 
 IFNAME_MAX_CHARS = 15
-PREFIX_PATTERN = re.compile(r"[a-z][a-z0-9]{1,7}")
+PREFIX_MIN_CHARS, PREFIX_MAX_CHARS = 2, 8
+PREFIX_CHARACTERS = frozenset(string.ascii_lowercase + string.digits)
+PREFIX_RULE = "2-8 lower-case letters or digits, starting with a letter"
 DEFAULT_STATE_ROOT = Path("/run/smartnic")
 STATE_ROOT_ENV = "SMARTNIC_STATE_DIR"
 STATE_FILE_NAME = "state.json"
@@ -28,16 +30,33 @@ VM_DEVICE = "eth0"
 
 
 def check_prefix(prefix: str) -> str:
-    """The prefix itself, or ValueError: 2-8 lower-case letters/digits, starting with a letter.
+    """The topology name (prefix) itself, or ValueError saying what is wrong with it.
 
-    No `-` inside, so `<prefix>-` names one topology's namespaces and no other's.
+    The one check every lifecycle command applies to `--name`: 2-8 lower-case letters or
+    digits, starting with a letter. No `-` inside, so `<prefix>-` names one topology's
+    namespaces and no other's; at most 8 characters, so `<prefix>` plus a role and a number
+    stays within the kernel's 15-character interface names.
     """
-    if not PREFIX_PATTERN.fullmatch(prefix):
-        raise ValueError(
-            f"topology prefix {prefix!r} must be 2-8 lower-case letters or digits, "
-            "starting with a letter"
-        )
+    problem = _prefix_problem(prefix)
+    if problem:
+        raise ValueError(f"invalid topology name {prefix!r}: {problem}; use {PREFIX_RULE}")
     return prefix
+
+
+def _prefix_problem(prefix: str) -> str | None:
+    if not prefix:
+        return "it is empty"
+    if len(prefix) > PREFIX_MAX_CHARS:
+        return (f"{len(prefix)} characters, at most {PREFIX_MAX_CHARS} (it prefixes interface "
+                f"names, which Linux limits to {IFNAME_MAX_CHARS} characters)")
+    if len(prefix) < PREFIX_MIN_CHARS:
+        return f"{len(prefix)} character, at least {PREFIX_MIN_CHARS}"
+    refused = sorted({c for c in prefix if c not in PREFIX_CHARACTERS})
+    if refused:
+        return "characters not allowed: " + " ".join(repr(c) for c in refused)
+    if not prefix[0].isalpha():
+        return "it must start with a letter"
+    return None
 
 
 def prefix_for(config_path_or_name: str | Path) -> str:

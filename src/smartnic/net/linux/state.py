@@ -1,9 +1,12 @@
 """The state file of a built topology: what exists, so that teardown can remove it.
 
 JSON: `prefix`, `config_path`, `created_at` (ISO 8601 UTC), `namespaces` (names), `links`
-(`{"netns", "name"}`), `processes` (`{"role", "pid"}`), `complete` (the build finished).
-Each object is recorded *before* it is created and every update is an atomic rename under
-a lock, so a build that dies half-way leaves a record of everything it may have made.
+(`{"netns", "name"}`), `processes` (`{"role", "pid"}`, and `start_time` and `kind` for
+processes started by `up` and the supervisor: smartnic/process_records.py), `complete`
+(the build finished). Each object is recorded *before* it is created (a process: after
+fork, before it may run anything, see runtime/spawn.py) and every update is an atomic
+rename under a lock, so a build or a supervisor that dies half-way leaves a record of
+everything it may have made.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from smartnic.process_records import ENGINE_KIND
 
 State = dict[str, Any]
 LOCK_SUFFIX = ".lock"
@@ -55,9 +60,21 @@ def record_link(path: str | Path, netns: str, name: str) -> None:
     _update(path, lambda state: state["links"].append({"netns": netns, "name": name}))
 
 
-def record_process(state_path: str | Path, role: str, pid: int) -> None:
-    """Add an engine's PID, so that teardown stops it (only if it is a smartnic process)."""
-    _update(state_path, lambda state: state["processes"].append({"role": role, "pid": pid}))
+def record_process(state_path: str | Path, role: str, pid: int, start_time: int | None = None,
+                   kind: str = ENGINE_KIND) -> None:
+    """Add a process, so that teardown stops it (only while PID and start time still match)."""
+    record: dict[str, Any] = {"role": role, "pid": pid}
+    if start_time is not None:
+        record |= {"start_time": start_time, "kind": kind}
+    _update(state_path, lambda state: state["processes"].append(record))
+
+
+def forget_process(state_path: str | Path, pid: int) -> None:
+    """Drop a process its parent has reaped: it cannot run any more, and its PID may be reused."""
+    def drop(state: State) -> None:
+        state["processes"] = [p for p in state["processes"] if p["pid"] != pid]
+
+    _update(state_path, drop)
 
 
 def mark_complete(path: str | Path) -> None:
