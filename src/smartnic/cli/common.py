@@ -32,10 +32,19 @@ def kind_name(value: object) -> str:
 def print_error(message: str, label: str = "error") -> None:
     """`label: message` as one line on stderr, whatever the message holds."""
     text = " ".join(message.split())
-    if len(text) > MAX_MESSAGE_CHARS:
-        text = f"{text[:MAX_MESSAGE_CHARS]}… ({len(text)} characters)"
+    if len(text) > MAX_MESSAGE_CHARS:  # the middle goes: the reason is at the end
+        keep = MAX_MESSAGE_CHARS // 2
+        text = f"{text[:keep]} …({len(text) - 2 * keep} characters)… {text[-keep:]}"
     err_console.print(f"[bold red]{escape(label)}:[/] {escape(text)}", soft_wrap=True,
                       highlight=False, emoji=False)
+
+
+def os_reason(error: OSError, given: Path) -> str:
+    """An OSError's reason, and the file it names when that is not the `given` one (a
+    directory deep under it, say)."""
+    reason = error.strerror or str(error)
+    named = error.filename
+    return f"{reason} ({named})" if named and str(named) != str(given) else reason
 
 
 def fail(message: str, label: str = "error") -> NoReturn:

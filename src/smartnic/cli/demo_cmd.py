@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from smartnic.cli.common import console, fail
+from smartnic.cli.common import console, fail, os_reason
 from smartnic.demo.run import DemoReport, run_demo
 
 FLOW_LOG_LINES = 10
@@ -29,8 +29,7 @@ def demo(
         out.mkdir(parents=True, exist_ok=True)  # refused before any work is done
         report = run_demo(out)
     except OSError as error:
-        fail(f"--out {out}: cannot write: {error.strerror or error}"
-             f"{f' ({error.filename})' if error.filename else ''}")
+        fail(f"--out {out}: cannot write: {os_reason(error, out)}")
     _render(report)
     console.print(f"finished in {(time.perf_counter() - started) * 1000:.0f} ms", style="dim")
 

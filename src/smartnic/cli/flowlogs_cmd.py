@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from smartnic.cli.common import console, err_console, fail, load_or_exit
+from smartnic.cli.common import console, err_console, fail, load_or_exit, os_reason
 from smartnic.cli.packets import packets_from_file
 from smartnic.clock import VirtualClock
 from smartnic.scenarios.sends import SendError, check_seconds
@@ -72,7 +72,6 @@ def _deliver(records: list[FlowLogRecord], out: Path, account_id: str, region: s
     try:
         paths = deliver(records, out, account_id, region)
     except OSError as error:
-        fail(f"--deliver {out}: cannot write: {error.strerror or error}"
-             f"{f' ({error.filename})' if error.filename else ''}")
+        fail(f"--deliver {out}: cannot write: {os_reason(error, out)}")
     for path in paths:
         err_console.print(f"wrote {path}", highlight=False, markup=False)

@@ -21,7 +21,7 @@ from smartnic.model.aws_json import load_aws_directory
 from smartnic.model.config import Config
 from smartnic.model.errors import ConfigError, ConfigFileError
 from smartnic.model.normalize import normalize
-from smartnic.model.source import SourceError, load_document, locate
+from smartnic.model.source import SourceError, is_directory, load_document, locate
 from smartnic.model.validate import check_unique_ids, validate
 
 CONFIG_OBJECT = "config"
@@ -96,7 +96,7 @@ def _field_text(path: list[str | int]) -> str:
 def load_config_file(path: str | Path) -> Config:
     """A refusal names the file: `cloud.yaml:14: eni-a.ips: …` (ConfigFileError)."""
     location = Path(path)
-    if location.is_dir():
+    if is_directory(location):
         try:
             return load_config(load_aws_directory(location))
         except ConfigFileError:

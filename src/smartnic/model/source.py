@@ -6,10 +6,8 @@ traceback, with one `SourceError` naming the file (and line when known):
 
 * missing, unreadable, a directory, a device that never ends, over `MAX_DOCUMENT_BYTES`;
 * not UTF-8 (a binary file), characters YAML forbids, a syntax error (with its line);
-* nested deeper than `MAX_DEPTH` (PyYAML composes recursively: a RecursionError),
-  recursive aliases, aliases that expand past `MAX_VALUES` values ("billion laughs");
-* a number longer than `MAX_NUMBER_CHARS` characters (Python refuses to convert integers
-  of more than 4300 digits with a ValueError);
+* nested too deeply, recursive aliases, aliases that expand too far, numbers too long to
+  convert (the limits of `model.yaml_guard`, which composes every document);
 * an empty file (no document at all).
 
 JSON is read as YAML (its flow style), so JSON files get line numbers too.
@@ -33,7 +31,7 @@ from __future__ import annotations
 import json
 import re
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,11 +39,9 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from smartnic.model.yaml_guard import TOO_DEEP, compose
+
 MAX_DOCUMENT_BYTES = 32 * 1024 * 1024
-MAX_DEPTH = 64  # configs nest about 6 deep; PyYAML recurses ~3 frames per level
-MAX_NUMBER_CHARS = 100
-MAX_VALUES = 2_000_000  # values after alias expansion
-NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
 FIELD_PART = re.compile(r"\[(\d+)\]|([^.\[\]]+)")
 INDEXED_OBJECT = re.compile(r"(\w+)\[(\d+)\]")
 ROOT_OBJECT = "config"
@@ -93,15 +89,24 @@ def load_document(path: str | Path) -> Document:
     return parse_document(read_text(location), location)
 
 
+def is_directory(path: Path) -> bool:
+    """Path.is_dir without its exceptions (a name too long raises OSError on Python 3.11)."""
+    try:
+        return path.is_dir()
+    except (OSError, ValueError):
+        return False
+
+
 def read_text(path: Path, limit_bytes: int = MAX_DOCUMENT_BYTES) -> str:
     """The file's text, refused with a SourceError when it cannot be a text document."""
-    if path.is_dir():
+    if is_directory(path):
         raise SourceError(path, "is a directory, expected a file")
     try:
         with path.open("rb") as stream:
             raw = stream.read(limit_bytes + 1)
-    except OSError as error:
-        raise SourceError(path, f"cannot read: {error.strerror or error}") from None
+    except (OSError, ValueError) as error:  # ValueError: a NUL in the name
+        raise SourceError(path, f"cannot read: {getattr(error, 'strerror', None) or error}"
+                          ) from None
     if len(raw) > limit_bytes:
         raise SourceError(path, f"larger than {limit_bytes // (1024 * 1024)} MiB")
     try:
@@ -112,40 +117,30 @@ def read_text(path: Path, limit_bytes: int = MAX_DOCUMENT_BYTES) -> str:
 
 
 def parse_document(text: str, path: Path) -> Document:
-    """Parse `text` (the content of `path`, named in errors) as one YAML document, or as
-    JSON when YAML refuses it (JSON indented with tabs is not YAML)."""
+    """Parse `text` (the content of `path`, named in errors) as one YAML document.
+
+    JSON indented with tabs is not YAML; since tabs can only be whitespace in valid JSON
+    (never inside its strings), such a file is read again with spaces for tabs: same
+    values, same lines, same limits."""
     try:
         return _parse_yaml(text, path)
-    except SourceError as yaml_error:
-        data = _json_or_none(text)
-        if data is None:
-            raise yaml_error from None
-    try:  # tabs are whitespace in valid JSON (never inside its strings): same lines
-        spaced = _parse_yaml(text.replace("\t", " "), path)
-        return Document(path, data, spaced.root if spaced.data == data else None)
     except SourceError:
-        return Document(path, data, None)
+        if "\t" not in text or not _is_json(text):
+            raise
+    return _parse_yaml(text.replace("\t", " "), path)
 
 
-def _json_or_none(text: str) -> Any:
+def _is_json(text: str) -> bool:
     try:
-        return json.loads(text)
+        json.loads(text)
     except (ValueError, RecursionError):  # ValueError: syntax, or an int of > 4300 digits
-        return None
+        return False
+    return True
 
 
 def _parse_yaml(text: str, path: Path) -> Document:
     try:
-        _check_depth(text)
-        loader = _Loader(text)
-        try:
-            root = loader.get_single_node()
-            if root is None:
-                raise SourceError(path, "empty: no YAML or JSON document")
-            _check_expansion(root, path)
-            data = loader.construct_document(root)
-        finally:
-            loader.dispose()
+        root, data = compose(text)
     except yaml.MarkedYAMLError as error:
         raise _marked_error(path, error) from None
     except yaml.reader.ReaderError as error:
@@ -153,22 +148,9 @@ def _parse_yaml(text: str, path: Path) -> Document:
         raise SourceError(path, _reader_reason(error), line) from None
     except yaml.YAMLError as error:
         raise SourceError(path, _one_line(str(error))) from None
+    if root is None:
+        raise SourceError(path, "empty: no YAML or JSON document")
     return Document(path, data, root)
-
-
-def _check_depth(text: str) -> None:
-    """Refuse deep nesting before PyYAML's Python parser, which is slow on it (seconds for a
-    line of brackets), by counting depth over libyaml's events when libyaml is there."""
-    depth = 0
-    loader_class = getattr(yaml, "CSafeLoader", _Loader)
-    for event in yaml.parse(text, Loader=loader_class):
-        if isinstance(event, yaml.CollectionStartEvent):
-            depth += 1
-            if depth > MAX_DEPTH:
-                raise yaml.composer.ComposerError(
-                    None, None, f"nested deeper than {MAX_DEPTH} levels", event.start_mark)
-        elif isinstance(event, yaml.CollectionEndEvent):
-            depth -= 1
 
 
 def locate(document: Document, object_id: str, field: str) -> int | None:
@@ -184,73 +166,6 @@ def field_parts(field: str) -> list[str | int]:
     if field.startswith("("):
         return []
     return [int(index) if index else name for index, name in FIELD_PART.findall(field)]
-
-
-class _Loader(yaml.SafeLoader):
-    """SafeLoader with a nesting limit and a length limit on numbers."""
-
-    def __init__(self, text: str) -> None:
-        super().__init__(text)
-        self.depth = 0
-
-    def compose_node(self, parent: Node | None, index: object) -> Node | None:
-        self.depth += 1
-        try:
-            if self.depth > MAX_DEPTH:
-                mark = self.peek_event().start_mark
-                raise yaml.composer.ComposerError(
-                    None, None, f"nested deeper than {MAX_DEPTH} levels", mark)
-            return super().compose_node(parent, index)  # type: ignore[no-untyped-call]
-        finally:
-            self.depth -= 1
-
-
-def _construct_number(loader: _Loader, node: ScalarNode) -> Any:
-    if len(node.value) > MAX_NUMBER_CHARS:
-        raise yaml.constructor.ConstructorError(
-            None, None, f"a number of {len(node.value)} characters (at most "
-                        f"{MAX_NUMBER_CHARS})", node.start_mark)
-    if node.tag == NUMBER_TAGS[0]:
-        return loader.construct_yaml_int(node)
-    return loader.construct_yaml_float(node)
-
-
-for _tag in NUMBER_TAGS:
-    _Loader.add_constructor(_tag, _construct_number)
-
-
-def _check_expansion(root: Node, path: Path) -> None:
-    """Refuse recursive aliases and aliases that expand to more than MAX_VALUES values."""
-    sizes: dict[int, int] = {}
-    open_nodes: set[int] = set()
-    stack: list[tuple[Node, bool]] = [(root, False)]
-    while stack:
-        node, children_done = stack.pop()
-        key = id(node)
-        if children_done:
-            open_nodes.discard(key)
-            sizes[key] = 1 + sum(sizes[id(child)] for child in _children(node))
-            if sizes[key] > MAX_VALUES:
-                raise SourceError(path, f"aliases expand to more than {MAX_VALUES} values",
-                                  node.start_mark.line + 1)
-            continue
-        if key in sizes:
-            continue
-        if key in open_nodes:
-            raise SourceError(path, "a recursive alias (a value containing itself)",
-                              node.start_mark.line + 1)
-        open_nodes.add(key)
-        stack.append((node, True))
-        stack.extend((child, False) for child in _children(node) if id(child) not in sizes)
-
-
-def _children(node: Node) -> Iterator[Node]:
-    if isinstance(node, SequenceNode):
-        yield from node.value
-    elif isinstance(node, MappingNode):
-        for key, value in node.value:
-            yield key
-            yield value
 
 
 def _child(node: Node, part: str | int) -> Node | None:
@@ -290,8 +205,7 @@ def _marked_error(path: Path, error: yaml.MarkedYAMLError) -> SourceError:
     mark = error.problem_mark or error.context_mark
     reason = error.problem or ""
     if "maximum nesting depth" in reason:  # libyaml's own limit (1000), met first
-        return SourceError(path, f"nested deeper than {MAX_DEPTH} levels",
-                           None if mark is None else mark.line + 1)
+        reason = TOO_DEEP
     if error.context:
         reason = f"{reason} ({error.context})" if reason else error.context
     return SourceError(path, _one_line(reason or "invalid YAML"),

@@ -31,8 +31,7 @@ PROTOCOLS = {"tcp": 6, "udp": 17, "icmp": 1, "icmpv6": 58}
 INTERNET_SOURCE = {4: "198.51.100.10", 6: "2001:db8:ffff::10"}
 BROADCAST_MAC = b"\xff" * 6
 DEFAULT_LENGTH_BYTES = 100
-
-
+# Limits of a send step's fields (field → inclusive range); times are in virtual seconds.
 MAX_COUNT = 1_000_000
 MAX_SECONDS = 10 * 365 * 86400  # virtual time; flow-log timestamps stay within datetime's range
 INTEGER_LIMITS = {
@@ -84,7 +83,7 @@ def check_send(spec: Mapping[str, Any]) -> None:
         if spec.get(name) is None:
             raise SendError("required", name)
         if not isinstance(spec[name], str) or not spec[name]:
-            raise SendError(f"{_shown(spec[name])} is not a non-empty string", name)
+            raise SendError(f"must be a non-empty string, not {_shown(spec[name])}", name)
     version = _ip_version(spec["dst"], "dst")
     if spec.get("src") is not None and _ip_version(spec["src"], "src") != version:
         raise SendError(f"an IPv{6 if version == 4 else 4} source for an IPv{version} dst",

@@ -34,14 +34,14 @@ class FlowLogReadError(ValueError):
 
 
 def delivered_files(root: Path) -> list[Path]:
-    if root.is_file():
-        return [root]
-    if not root.is_dir():
-        raise FlowLogReadError(root, "no such file or directory")
     try:
+        if root.is_file():
+            return [root]
+        if not root.is_dir():
+            raise FlowLogReadError(root, "no such file or directory")
         files = sorted(path for path in root.rglob(DELIVERED_GLOB) if path.is_file())
-    except OSError as error:
-        raise FlowLogReadError(root, f"cannot list: {error.strerror or error}") from None
+    except OSError as error:  # e.g. a name too long
+        raise FlowLogReadError(root, f"cannot read: {error.strerror or error}") from None
     if not files:
         raise FlowLogReadError(root, f"no delivered flow-log files ({DELIVERED_GLOB}) under it")
     return files
