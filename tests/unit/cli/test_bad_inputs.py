@@ -5,6 +5,7 @@ catch-all of cli/main.py, which is kept for what nobody foresaw (and tested here
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -113,3 +114,12 @@ def test_the_installed_entry_point_is_guarded(corpus: Path) -> None:
                                *argv], capture_output=True, text=True, timeout=300)
         assert done.returncode == USAGE_EXIT and "Traceback" not in done.stderr
         assert len(done.stderr.splitlines()) == 1, done.stderr
+
+
+def test_usage_errors_keep_typer_frame_on_a_terminal(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    assert run(["trace", "--config", "x.yaml", "--dport", "http"]) == USAGE_EXIT
+    err = re.sub(r"\x1b\[[0-9;]*m", "", capsys.readouterr().err)  # colours on a terminal
+    assert "Usage: smartnic trace" in err and "'--dport'" in err and len(err.splitlines()) > 1
