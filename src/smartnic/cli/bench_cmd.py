@@ -22,6 +22,7 @@ from rich.console import Console
 from rich.table import Table
 
 import smartnic
+from smartnic.cli.common import fail
 
 REPO = Path(smartnic.__file__).resolve().parents[2]
 
@@ -61,8 +62,7 @@ def bench(
     try:
         package = _import_harness()
     except FileNotFoundError as error:
-        Console(stderr=True).print(f"[bold red]{error}[/]")
-        raise typer.Exit(2) from error
+        fail(str(error))
     if not skip_e2e and os.geteuid() != 0:
         console.print("[yellow]end to end needs root (network namespaces): skipped[/]")
         skip_e2e = True

@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from smartnic.cli.common import console
+from smartnic.cli.common import console, fail, os_reason
 from smartnic.demo.run import DemoReport, run_demo
 
 FLOW_LOG_LINES = 10
@@ -25,7 +25,11 @@ def demo(
         _netns(out)
         return
     started = time.perf_counter()
-    report = run_demo(out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)  # refused before any work is done
+        report = run_demo(out)
+    except OSError as error:
+        fail(f"--out {out}: cannot write: {os_reason(error, out)}")
     _render(report)
     console.print(f"finished in {(time.perf_counter() - started) * 1000:.0f} ms", style="dim")
 

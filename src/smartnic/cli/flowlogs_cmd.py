@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-import gzip
 import json
 from pathlib import Path
 
 import typer
-import yaml
 
-from smartnic.cli.common import CONFIG_ERROR_EXIT, console, err_console, load_or_exit
+from smartnic.cli.common import console, err_console, fail, load_or_exit, os_reason
+from smartnic.cli.packets import packets_from_file
 from smartnic.clock import VirtualClock
+from smartnic.scenarios.sends import SendError, check_seconds
 from smartnic.telemetry.flowlogs.delivery import deliver, to_text
+from smartnic.telemetry.flowlogs.reading import FlowLogReadError, delivered_files, read_delivered
+from smartnic.telemetry.flowlogs.record import FlowLogRecord
 from smartnic.telemetry.trace import replay
 
 
@@ -27,25 +29,49 @@ def flowlogs(
 ) -> None:
     """Print flow-log records: replay --packets on --config, or --read delivered files."""
     if read is not None:
-        for path in sorted(read.rglob("*.log.gz")):
-            console.print(f"# {path.relative_to(read)}", style="dim")
-            console.print(gzip.decompress(path.read_bytes()).decode(), highlight=False, end="")
+        if config is not None or packets is not None or out is not None:
+            fail("--read prints delivered files: give it alone, without --config, --packets "
+                 "or --deliver")
+        _print_delivered(read)
         return
     if config is None or packets is None:
-        err_console.print("[bold red]give --config and --packets, or --read DIR[/]")
-        raise typer.Exit(CONFIG_ERROR_EXIT)
+        fail("give --config and --packets, or --read DIR")
+    try:
+        check_seconds(advance, "--advance")
+    except SendError as error:
+        fail(str(error))
+    loaded = load_or_exit(config)
     clock = VirtualClock()
-    cloud, _ = replay(load_or_exit(config), yaml.safe_load(packets.read_text()) or [], clock)
+    cloud, _ = replay(loaded, packets_from_file(packets, loaded), clock)
     clock.advance(advance)
     cloud.tick()
     records = cloud.flow_log_records(include_open=False)
     if out is not None:
-        for path in deliver(records, out, cloud.config.account_id, cloud.config.region):
-            err_console.print(f"wrote {path}")
+        _deliver(records, out, cloud.config.account_id, cloud.config.region)
     if as_json:
         console.print_json(json.dumps([
             {"flow_log_id": r.flow_log_id, "eni": r.eni_id, "direction": r.direction,
              "line": r.line, "version": r.version} for r in records
         ]))
     else:
-        console.print(to_text(records), highlight=False, end="")
+        console.print(to_text(records), highlight=False, markup=False, end="")
+
+
+def _print_delivered(read: Path) -> None:
+    try:
+        for path in delivered_files(read):
+            lines = read_delivered(path)
+            name = path.relative_to(read) if path != read else path.name
+            console.print(f"# {name}", style="dim", highlight=False, markup=False)
+            console.print("\n".join(lines), highlight=False, markup=False)
+    except FlowLogReadError as error:
+        fail(f"--read {error}")
+
+
+def _deliver(records: list[FlowLogRecord], out: Path, account_id: str, region: str) -> None:
+    try:
+        paths = deliver(records, out, account_id, region)
+    except OSError as error:
+        fail(f"--deliver {out}: cannot write: {os_reason(error, out)}")
+    for path in paths:
+        err_console.print(f"wrote {path}", highlight=False, markup=False)

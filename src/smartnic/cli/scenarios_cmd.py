@@ -6,8 +6,10 @@ import json
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 
-from smartnic.cli.common import CONFIG_ERROR_EXIT, console, err_console
+from smartnic.cli.common import console, fail
+from smartnic.cli.scenario_checks import check_scenario_file
 from smartnic.scenarios.runner import ScenarioFileError, load_scenario_file, run_file, summary
 
 app = typer.Typer(help="Run scenario files (schema_version 1).", no_args_is_help=True)
@@ -22,25 +24,27 @@ def run(
     tag: list[str] = typer.Option([], "--tag", help="only scenarios with this tag"),
 ) -> None:
     """One line per scenario (PASS / FAIL with the first mismatch / SKIP with its reason)."""
-    results = []
-    for path in files:
+    documents = []
+    for path in files:  # every file is checked before any scenario runs
         try:
-            document = load_scenario_file(path)
+            documents.append(load_scenario_file(path))
         except ScenarioFileError as error:
-            err_console.print(f"[bold red]{error}[/]")
-            raise typer.Exit(CONFIG_ERROR_EXIT) from error
-        results += run_file(document, tag)
+            fail(str(error))
+        check_scenario_file(path, documents[-1])
+    results = [result for document in documents for result in run_file(document, tag)]
     if as_json:
         console.print_json(json.dumps({"results": [r.to_json() for r in results],
                                        "summary": summary(results)}))
     else:
         for result in results:
             style = STATUS_STYLE[result.status]
-            console.print(f"[{style}]{result.status}[/] {result.id}: {result.title}"
-                          + (f" — {result.message}" if result.message else ""),
+            console.print(f"[{style}]{result.status}[/] "
+                          + escape(f"{result.id}: {result.title}"
+                                   + (f" — {result.message}" if result.message else "")),
                           highlight=False, soft_wrap=True)
             for note in result.notes:
-                console.print(f"    note: {note}", style="dim", highlight=False, soft_wrap=True)
+                console.print(f"    note: {note}", style="dim", highlight=False, soft_wrap=True,
+                              markup=False)
         console.print(summary(results), highlight=False)
     if any(r.status == "FAIL" for r in results):
         raise typer.Exit(1)

@@ -7,10 +7,16 @@ from pathlib import Path
 from typing import Any
 
 import typer
-import yaml
+from rich.markup import escape
 from rich.table import Table
 
-from smartnic.cli.common import CONFIG_ERROR_EXIT, console, err_console, load_or_exit
+from smartnic.cli.common import console, fail, load_or_exit
+from smartnic.cli.packets import (
+    OPTION_OF_FIELD,
+    check_options,
+    packet_from_options,
+    packets_from_file,
+)
 from smartnic.scenarios.sends import SendError
 from smartnic.telemetry.trace import TraceResult
 from smartnic.telemetry.trace import trace as run_trace
@@ -36,14 +42,24 @@ def trace(
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
 ) -> None:
     """Explain packets through the VPC pipeline, with the deciding rules."""
+    options = {"from": sender, "dst": dst, "src": src, "sport": sport, "dport": dport,
+               "flags": flags, "icmp_type": icmp_type, "icmp_code": icmp_code,
+               "length": length}
+    given = {k: v for k, v in options.items() if v is not None}
+    if packets is not None and given:
+        fail(f"give --packets or packet options, not both (got {_options(given)})")
+    if packets is None and (sender is None or dst is None):
+        fail("--from and --dst are required without --packets")
+    spec = {**given, "proto": proto}
+    if packets is None:
+        check_options(spec)  # before the config is loaded: a typo is refused at once
     loaded = load_or_exit(config)
-    sends = _sends(packets, sender, dst, proto, src, sport, dport, flags, icmp_type, icmp_code,
-                   length)
+    sends = (packets_from_file(packets, loaded) if packets is not None
+             else packet_from_options(spec, loaded))
     try:
         results = run_trace(loaded, sends)
-    except (SendError, KeyError, ValueError) as error:
-        err_console.print(f"[bold red]bad packet:[/] {error}")
-        raise typer.Exit(CONFIG_ERROR_EXIT) from error
+    except SendError as error:  # checked beforehand; kept so a miss is still one line
+        fail(f"bad packet: {error}")
     if as_json:
         payload: Any = [r.to_json() for r in results]
         console.print_json(json.dumps(payload if packets else payload[0]))
@@ -52,24 +68,8 @@ def trace(
         _render(result)
 
 
-def _sends(packets: Path | None, sender: str | None, dst: str | None, proto: str,
-           src: str | None, sport: int | None, dport: int | None, flags: str | None,
-           icmp_type: int | None, icmp_code: int | None,
-           length: int | None) -> list[dict[str, Any]]:
-    if packets is not None:
-        items = yaml.safe_load(packets.read_text())
-        if not isinstance(items, list):
-            err_console.print(f"[bold red]{packets}:[/] expected a list of send steps")
-            raise typer.Exit(CONFIG_ERROR_EXIT)
-        return items
-    if sender is None or dst is None:
-        err_console.print("[bold red]--from and --dst are required without --packets[/]")
-        raise typer.Exit(CONFIG_ERROR_EXIT)
-    spec: dict[str, Any] = {"from": sender, "dst": dst, "proto": proto}
-    optional = {"src": src, "sport": sport, "dport": dport, "flags": flags,
-                "icmp_type": icmp_type, "icmp_code": icmp_code, "length": length}
-    spec.update({k: v for k, v in optional.items() if v is not None})
-    return [spec]
+def _options(given: dict[str, Any]) -> str:
+    return ", ".join(OPTION_OF_FIELD[name] for name in given)
 
 
 def _render(result: TraceResult) -> None:
@@ -77,15 +77,16 @@ def _render(result: TraceResult) -> None:
     title = (f"{send.get('from')} → {send.get('dst')} {send.get('proto', 'tcp')}"
              f"{' dport ' + str(send['dport']) if 'dport' in send else ''}"
              f"{' flags ' + str(send['flags']) if 'flags' in send else ''}")
-    table = Table(title=title, title_justify="left", show_lines=False)
+    table = Table(title=escape(title), title_justify="left", show_lines=False)
     for column in ("host", "stage", "verdict", "detail", "rule"):
         table.add_column(column)
-    for hop in result.hops:
+    for hop in result.hops:  # ids and rules come from the config: never markup
         style = VERDICT_STYLE.get(hop.verdict, "")
-        table.add_row(hop.host, hop.stage, f"[{style}]{hop.verdict}[/]", hop.detail,
-                      hop.rule or "")
+        table.add_row(escape(hop.host), escape(hop.stage),
+                      f"[{style}]{escape(hop.verdict)}[/]", escape(hop.detail),
+                      escape(hop.rule or ""))
     console.print(table)
     if result.result == "delivered":
-        console.print(f"[bold green]delivered[/] to {result.to}\n")
+        console.print(f"[bold green]delivered[/] to {escape(str(result.to))}\n")
     else:
-        console.print(f"[bold red]dropped[/] at {result.stage}\n")
+        console.print(f"[bold red]dropped[/] at {escape(str(result.stage))}\n")

@@ -9,7 +9,8 @@ top-level key), plus for each managed prefix list the output of
 id. boto3 responses dumped with `json.dumps(resp, default=str)` work too (their
 `ResponseMetadata` and `NextToken` keys are ignored).
 Output: a plain dict in the native schema; pass it to `load_config`. Unreadable files and
-unknown top-level keys raise ConfigError naming the file and the key.
+unknown top-level keys raise ConfigError naming the file and the key (a ConfigFileError
+with the file's path, and line for JSON syntax errors, when the file cannot be read).
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from smartnic.model import aws_objects as convert
-from smartnic.model.errors import ConfigError
+from smartnic.model.errors import ConfigError, ConfigFileError
+from smartnic.model.source import SourceError, read_text
 
 SECTION_KEYS = {
     "Vpcs", "Subnets", "SecurityGroups", "NetworkAcls", "RouteTables", "NetworkInterfaces",
@@ -40,7 +42,7 @@ def load_aws_directory(path: str | Path) -> dict[str, Any]:
     sections: dict[str, list[dict[str, Any]]] = defaultdict(list)
     entry_files: dict[str, list[dict[str, Any]]] = {}
     for file in sorted(directory.iterdir()):
-        if file.is_dir() or file.name.startswith("."):
+        if not file.is_file() or file.name.startswith("."):  # no FIFOs: they would block
             continue
         for key, items in _read_describe_file(file).items():
             if key == ENTRIES_KEY:
@@ -61,9 +63,18 @@ def load_aws_directory(path: str | Path) -> dict[str, Any]:
 
 def _read_describe_file(file: Path) -> dict[str, list[dict[str, Any]]]:
     try:
-        document = json.loads(file.read_text())
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ConfigError(file.name, "(json)", f"cannot parse: {error}") from None
+        document = json.loads(read_text(file))
+    except SourceError as error:  # unreadable, binary, too large
+        raise ConfigFileError(str(file), file.name, "", error.reason) from None
+    except json.JSONDecodeError as error:
+        raise ConfigFileError(f"{file}:{error.lineno}", file.name, "",
+                              f"cannot parse JSON: {error.msg} (column {error.colno})") from None
+    except ValueError:  # an integer of more than 4300 digits
+        raise ConfigFileError(str(file), file.name, "", "cannot parse JSON: a number too "
+                              "long to convert") from None
+    except RecursionError:
+        raise ConfigFileError(str(file), file.name, "", "cannot parse JSON: nested too "
+                              "deeply") from None
     if not isinstance(document, dict):
         raise ConfigError(file.name, "(json)", "expected a JSON object with one top-level key")
     found: dict[str, list[dict[str, Any]]] = {}

@@ -16,3 +16,19 @@ class ConfigError(Exception):
         self.object_id = object_id
         self.field = field
         self.message = message
+
+
+class ConfigFileError(ConfigError):
+    """A ConfigError located in a file: `str(error)` reads `<where>: <object_id>.<field>:
+    <message>`, where `where` is `path:line` (or `path` when no line is known). What `where`
+    already says is not repeated: an object_id equal to it, a placeholder field such as
+    `(root)`; an empty field is a refusal of the file itself: `<where>: <message>`."""
+
+    def __init__(self, where: str, object_id: str, field: str, message: str) -> None:
+        super().__init__(object_id, field, message)
+        self.where = where
+        subject = ".".join(part for part in (
+            "" if object_id == where or not field else object_id,
+            "" if field.startswith("(") else field,
+        ) if part)
+        self.args = (f"{where}: {subject}: {message}" if subject else f"{where}: {message}",)

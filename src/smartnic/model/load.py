@@ -4,8 +4,10 @@
   → parse (pydantic) → unique ids → normalize → validate → Config. Every refusal is a
   ConfigError naming the object id and field; pydantic errors are converted, never leaked.
 * `load_config_file(path)`: a directory → AWS describe-* JSON (`model.aws_json`); a YAML
-  (or JSON) file → native config. A scenario file is refused with a pointer to its
-  `topologies`.
+  (or JSON) file → native config, read by `model.source` (which refuses unreadable, binary,
+  empty, deeply nested or oversized files). Refusals are ConfigFileErrors that name the file
+  and, for YAML/JSON, the line of the object's field. A scenario file is refused with a
+  pointer to its `topologies`.
 """
 
 from __future__ import annotations
@@ -13,13 +15,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from smartnic.model.aws_json import load_aws_directory
 from smartnic.model.config import Config
-from smartnic.model.errors import ConfigError
+from smartnic.model.errors import ConfigError, ConfigFileError
 from smartnic.model.normalize import normalize
+from smartnic.model.source import SourceError, is_directory, load_document, locate
 from smartnic.model.validate import check_unique_ids, validate
 
 CONFIG_OBJECT = "config"
@@ -92,24 +94,44 @@ def _field_text(path: list[str | int]) -> str:
 
 
 def load_config_file(path: str | Path) -> Config:
+    """A refusal names the file: `cloud.yaml:14: eni-a.ips: …` (ConfigFileError)."""
     location = Path(path)
-    if location.is_dir():
-        return load_config(load_aws_directory(location))
+    if is_directory(location):
+        try:
+            return load_config(load_aws_directory(location))
+        except ConfigFileError:
+            raise
+        except ConfigError as error:  # converted objects have no line in the describe files
+            raise _in_file(str(location), error) from None
     try:
-        data = yaml.safe_load(location.read_text())
-    except (OSError, yaml.YAMLError) as error:
-        raise ConfigError(str(location), "(file)", f"cannot read: {error}") from None
+        document = load_document(location)
+    except SourceError as error:
+        where = error.path if error.line is None else f"{error.path}:{error.line}"
+        raise ConfigFileError(where, error.path, "", error.reason) from None
+    data = document.data
     if isinstance(data, dict) and ("scenarios" in data or "topologies" in data):
-        raise ConfigError(
+        raise ConfigFileError(
+            document.where(("scenarios" if "scenarios" in data else "topologies",)),
             str(location),
-            "scenarios",
+            "",
             "this is a scenario file, not a config: load one of "
             "its topologies (merged with a scenario's config) instead",
         )
     if isinstance(data, dict) and AWS_TOP_LEVEL_KEYS & data.keys():
-        raise ConfigError(
+        key = sorted(AWS_TOP_LEVEL_KEYS & data.keys())[0]
+        raise ConfigFileError(
+            document.where((key,)),
             str(location),
-            next(iter(AWS_TOP_LEVEL_KEYS & data.keys())),
-            "AWS describe-* output: put the describe files in one directory and load the directory",
+            "",
+            f"{key}: AWS describe-* output: put the describe files in one directory and load "
+            "the directory",
         )
-    return load_config(data)
+    try:
+        return load_config(data)
+    except ConfigError as error:
+        line = locate(document, error.object_id, error.field)
+        raise _in_file(str(location) if line is None else f"{location}:{line}", error) from None
+
+
+def _in_file(where: str, error: ConfigError) -> ConfigFileError:
+    return ConfigFileError(where, error.object_id, error.field, error.message)

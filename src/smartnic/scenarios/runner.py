@@ -15,9 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from smartnic.model import ConfigError, deep_merge
+from smartnic.model.source import SourceError, load_document
 from smartnic.scenarios.expect import check
 from smartnic.scenarios.sends import SendError
 from smartnic.scenarios.session import Session
@@ -50,9 +49,9 @@ class ScenarioFileError(ValueError):
 
 def load_scenario_file(path: str | Path) -> dict[str, Any]:
     try:
-        document = yaml.safe_load(Path(path).read_text())
-    except (OSError, yaml.YAMLError) as error:
-        raise ScenarioFileError(f"{path}: {error}") from error
+        document = load_document(path).data
+    except SourceError as error:  # unreadable, binary, not YAML, too deep or too large
+        raise ScenarioFileError(str(error)) from None
     if not isinstance(document, dict) or "scenarios" not in document:
         raise ScenarioFileError(f"{path}: not a scenario file (no `scenarios` list)")
     if document.get("schema_version", SCHEMA_VERSION) != SCHEMA_VERSION:
