@@ -1,5 +1,7 @@
 """Run scenario files (schema_version 1) on the in-process cloud with a virtual clock.
 
+A file is checked whole against the schema (`scenarios.schema`) before anything runs; a
+refusal is one ScenarioFileError naming `file:line`, the scenario id and the field.
 Each scenario gets a fresh cloud built from its topology deep-merged with its `config`.
 A scenario is SKIPped when its confidence is `undocumented` (AWS is silent, the expected
 outcome is ours to choose) or when it needs a feature this build does not have yet;
@@ -19,12 +21,14 @@ import yaml
 
 from smartnic.model import ConfigError, deep_merge
 from smartnic.scenarios.expect import check
+from smartnic.scenarios.lines import line_of
+from smartnic.scenarios.schema import SCHEMA_VERSION, ScenarioFileError, SchemaError, check_document
 from smartnic.scenarios.sends import SendError
 from smartnic.scenarios.session import Session
 
 # Tags of features the data plane does not implement yet.
 UNBUILT_FEATURES = {"mirror": "traffic mirroring", "encryption": "encryption in transit"}
-SCHEMA_VERSION = 1
+__all__ = ["SCHEMA_VERSION", "ScenarioFileError", "load_scenario_file", "run_file", "summary"]
 
 
 @dataclass
@@ -44,24 +48,31 @@ class ScenarioResult:
                 "message": self.message, "notes": self.notes}
 
 
-class ScenarioFileError(ValueError):
-    pass
-
-
 def load_scenario_file(path: str | Path) -> dict[str, Any]:
+    """The document of a scenario file, checked against the schema as a whole."""
     try:
-        document = yaml.safe_load(Path(path).read_text())
-    except (OSError, yaml.YAMLError) as error:
-        raise ScenarioFileError(f"{path}: {error}") from error
+        text = Path(path).read_text()
+        document = yaml.safe_load(text)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, ValueError, RecursionError) as error:
+        raise ScenarioFileError(f"{path}: cannot read: {error}") from None
     if not isinstance(document, dict) or "scenarios" not in document:
         raise ScenarioFileError(f"{path}: not a scenario file (no `scenarios` list)")
     if document.get("schema_version", SCHEMA_VERSION) != SCHEMA_VERSION:
         raise ScenarioFileError(f"{path}: unsupported schema_version "
                                 f"{document.get('schema_version')}")
+    try:
+        check_document(document)
+    except SchemaError as error:
+        line = line_of(text, error.path)
+        raise ScenarioFileError(f"{path}:{line}: {error}" if line else f"{path}: {error}") \
+            from None
     return document
 
 
 def run_file(document: Mapping[str, Any], tags: Iterable[str] = ()) -> list[ScenarioResult]:
+    """Results of the scenarios (those with one of `tags`, if given); the document is
+    checked against the schema first (SchemaError, a ScenarioFileError, if it fails)."""
+    check_document(document)
     wanted = set(tags)
     topologies = document.get("topologies") or {}
     return [

@@ -20,6 +20,7 @@ def _many(count: int) -> list[dict[str, Any]]:
 
 
 IGW = {"igws": [{"id": "igw-1", "vpc": "vpc-a"}]}
+VGW = {"vgws": [{"id": "vgw-1", "vpc": "vpc-a"}]}
 PL = {"prefix_lists": [{"id": "pl-1", "max_entries": 10, "entries": ["192.0.2.0/24"]}]}
 
 
@@ -75,7 +76,8 @@ REFUSED = [
     (_routes(*_many(51)), "rtb-1", "routes", "more than 50 static IPv4 routes"),
     ({**PL, **_routes(_route("pl-1"), *_many(41))}, "rtb-1", "routes", "more than 50 static IPv4"),
     (
-        _routes(*[_route(f"172.16.{n}.0/24", "vgw-1", propagated=True) for n in range(101)]),
+        {**VGW, **_routes(
+            *[_route(f"172.16.{n}.0/24", "vgw-1", propagated=True) for n in range(101)])},
         "rtb-1",
         "routes",
         "more than 100 propagated routes",
@@ -130,7 +132,8 @@ ACCEPTED = [
     _routes(_route("2001:db8:1:1::/64", "vpce-1")),
     _routes(_route("10.0.0.0/16", "eni-a")),  # RT-R2: replacing the local target
     _routes(_route("10.0.0.0/16", "local")),
-    _routes(_route("172.31.0.0/24", "vgw-1", propagated=True), _route("172.31.0.0/24", "eni-a")),
+    {**VGW, **_routes(
+        _route("172.31.0.0/24", "vgw-1", propagated=True), _route("172.31.0.0/24", "eni-a"))},
     {**PL, **_routes(_route("pl-1", "vpce-s3"), *_many(40))},
     _routes(*_many(50)),
     _gateway_table(_route("10.0.0.0/16", "eni-a"), _route("10.0.2.0/24", "vpce-1")),
