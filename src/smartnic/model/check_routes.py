@@ -6,8 +6,8 @@ fine), RT-R2 (a route to a VPC CIDR only replaces the local target, with an ENI 
 endpoint), RT-R3 (more specific than local only for a whole subnet CIDR to an ENI, NAT
 gateway or GWLB endpoint), RT-R4 (propagated routes come only from a VPN gateway attached
 to the table's VPC), RT-R5 (a target is `local` or an id of a target kind; an egress-only
-IGW takes IPv6 destinations only; a target that exists belongs to the table's VPC — a
-gateway attached to it, an ENI in it, a peering of it — as CreateRoute demands), RT-R7
+IGW takes IPv6 destinations only; an existing ENI, instance or peering target belongs to
+the table's VPC, as CreateRoute demands — a gateway attached elsewhere is a blackhole), RT-R7
 (gateway route tables), RT-R11 (50 static routes per family, prefix lists weighing their
 max_entries; 100 propagated; 200 route tables per VPC). Targets that do not exist are
 allowed: they are blackhole routes (RT-R6).
@@ -123,10 +123,9 @@ def _check_target(table: RouteTable, route: Route, field: str, index: ConfigInde
 
 
 def _target_vpcs(target: str, index: ConfigIndex) -> set[str]:
-    """The VPCs an existing target belongs to (empty: it does not exist, a blackhole)."""
-    gateway = index.igws.get(target) or index.vgws.get(target)
-    if gateway is not None:
-        return {gateway.vpc}
+    """The VPCs a target is bound to for good: a peering's two, an ENI's (or instance's)
+    one. Empty: the target does not exist, or it is a gateway — a gateway detached and
+    attached elsewhere leaves a blackhole route behind (RT-R6), a state AWS describes."""
     peering = index.peerings.get(target)
     if peering is not None:
         return {peering.a, peering.b}
