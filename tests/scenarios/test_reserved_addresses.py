@@ -89,6 +89,13 @@ def test_amazon_dns_answers_at_the_vpc_base_plus_two_only() -> None:  # DNS-R1
     assert other.drop.reason == "reserved_address"
 
 
+def test_a_dhcp_renewal_unicast_to_the_subnet_router_is_served() -> None:  # DHCP-R1
+    session = _session({})
+    renewal = session.run_step({"send": {"from": "eni-a", "dst": "10.0.1.1", "proto": "udp",
+                                         "sport": 68, "dport": 67}})
+    assert [j.to for j in renewal.journeys] == ["service:dhcp"]
+
+
 def test_a_middlebox_route_to_a_whole_subnet_does_not_carry_its_reserved_addresses() -> None:
     """RT-R3 routes subnet-2 through eni-fw; its reserved addresses still end at
     reserved_service, while its ENIs' addresses go to the middlebox."""

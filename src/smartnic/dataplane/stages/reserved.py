@@ -2,7 +2,9 @@
 
 Amazon DNS (VPC primary CIDR base+2, 169.254.169.253, fd00:ec2::253), instance metadata
 (169.254.169.254, fd00:ec2::254), Amazon Time Sync (169.254.169.123, fd00:ec2::123) and
-DHCP are answered by the engine itself: never filtered by SGs or NACLs, never flow-logged,
+DHCP (broadcast, multicast, or unicast to the sender's subnet router, the server
+identifier of the leases) are answered by the engine itself: never filtered by SGs or
+NACLs, never flow-logged,
 limited to 1024 packets/s per ENI each (ORD-R4, counter `linklocal_allowance_exceeded`).
 
 Every other destination AWS keeps for itself ends here too, before any SG, route or NACL,
@@ -69,6 +71,10 @@ def service_for(ctx: EngineContext, walk: Walk) -> str | None:
         return _SERVICES[key]
     if pkt.proto == PROTO_UDP and pkt.dport in (DHCP_SERVER_PORT, DHCPV6_SERVER_PORT):
         if key == _BROADCAST or _is_multicast(pkt.ip_version, pkt.dst_ip):
+            return "dhcp"
+        assert walk.src_eni is not None
+        router = ctx.program.subnet_of(walk.src_eni).router_ip(pkt.ip_version)
+        if pkt.dst_ip == router:  # a renewal unicast to the server identifier (DHCP-R1)
             return "dhcp"
     return None
 
