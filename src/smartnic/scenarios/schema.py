@@ -11,7 +11,7 @@ one scenario, unknown `expect` keys, result values that cannot follow the step's
 advance applied), `dropped` without its `stage`, and stages not in the file's `stages`.
 
 Limits (ours, chosen so one scenario stays seconds and megabytes, not minutes and
-gigabytes): a send step sends at most 100,000 packets, a scenario at most 250,000; virtual
+gigabytes): a send step sends at most 100,000 packets, a scenario at most 200,000; virtual
 times stay below 10^9 s (31 years; float seconds keep microseconds there).
 
 Errors: `SchemaError(path, message)`, `path` the field path from the document root
@@ -36,7 +36,7 @@ from smartnic.scenarios.schema_expect import (
 
 SCHEMA_VERSION = 1
 MAX_COUNT_PER_SEND = 100_000
-MAX_PACKETS_PER_SCENARIO = 250_000
+MAX_PACKETS_PER_SCENARIO = 200_000
 MAX_TIME_S = 1e9
 DEFAULT_STEP_GAP_S = 0.001  # a step without `at` comes 1 ms after the previous one
 DEFAULT_STAGES = (
