@@ -49,7 +49,8 @@ def test_skips_only_undocumented_and_unbuilt_features() -> None:
 def test_tag_filter_and_summary() -> None:
     passing = {"id": "X-3", "title": "t", "topology": "T", "tags": ["sg"], "steps": [
         {"send": SEND_80, "expect": {"result": "delivered", "to": "eni-2"}}]}
-    other = {"id": "X-4", "title": "t", "topology": "T", "tags": ["nacl"], "steps": []}
+    other = {"id": "X-4", "title": "t", "topology": "T", "tags": ["nacl"], "steps": [
+        {"send": SEND_80, "expect": {"result": "dropped", "stage": "dst_sg_ingress"}}]}
     results = run_file(_document(passing, other), ["sg"])
     assert [r.id for r in results] == ["X-3"]
     assert summary(results) == "1 passed, 0 failed, 0 skipped"

@@ -11,7 +11,10 @@ import pytest
 
 from smartnic.scenarios.runner import load_scenario_file, run_scenario
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "scenarios" / "aws-vpc.yaml"
+# Beside the checkout (../shared), else the machine's shared directory (worktrees).
+SHARED = next((path for path in (
+    Path(__file__).resolve().parents[2].parent / "shared" / "scenarios" / "aws-vpc.yaml",
+    Path("/work/shared/scenarios/aws-vpc.yaml")) if path.exists()), Path("aws-vpc.yaml"))
 
 if not SHARED.exists():
     pytest.skip(f"shared scenario file not found at {SHARED}", allow_module_level=True)

@@ -45,7 +45,11 @@ NON_PUBLIC_V4: tuple[IPv4Network, ...] = (
 
 
 def parse_cidr(text: object, object_id: str, field: str) -> Network:
-    """A CIDR with an explicit prefix length; host bits are cleared (NACL-R12, SG-R7)."""
+    """A CIDR with an explicit prefix length; host bits are cleared (NACL-R12, SG-R7).
+
+    Where AWS refuses host bits (VPC and subnet blocks) the block is kept as written by
+    `canonical_block` and refused by `check_aligned`; see docs/validation.md per field.
+    """
     if not isinstance(text, str) or "/" not in text:
         raise ConfigError(object_id, field, f"{text!r} is not a CIDR (address/prefix)")
     try:
@@ -57,6 +61,26 @@ def parse_cidr(text: object, object_id: str, field: str) -> Network:
 def canonical_cidr(text: object, object_id: str, field: str) -> str:
     """The canonical text of a CIDR: `100.68.0.18/18` → `100.68.0.0/18`."""
     return str(parse_cidr(text, object_id, field))
+
+
+def canonical_block(text: object, object_id: str, field: str) -> str:
+    """A VPC or subnet block in canonical text with its host bits kept (`10.77.1.5/24`
+    stays so), for `check_aligned` to refuse once the prefix length is known to be right."""
+    network = parse_cidr(text, object_id, field)
+    interface = ipaddress.ip_interface(str(text).strip())
+    return f"{interface.ip}/{network.prefixlen}"
+
+
+def check_aligned(text: str, object_id: str, field: str, rule: str) -> None:
+    """Refuse a block with host bits set, as CreateVpc / CreateSubnet / Associate*CidrBlock
+    do (`rule`: the spec rule cited)."""
+    network = parse_cidr(text, object_id, field)
+    if str(network) != text:
+        raise ConfigError(
+            object_id,
+            field,
+            f"{text} has host bits set: AWS refuses it, the block would be {network} ({rule})",
+        )
 
 
 def parse_address(text: object, object_id: str, field: str) -> Address:

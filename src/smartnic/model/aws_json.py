@@ -118,6 +118,7 @@ def _native_config(
         convert.convert_gateway(g["VpnGatewayId"], g.get("VpcAttachments", []))
         for g in sections["VpnGateways"]
     ]
+    vgws += convert.propagating_vgws(sections, {g["VpnGatewayId"] for g in sections["VpnGateways"]})
     peerings = [convert.convert_peering(p, vpc_ids) for p in sections["VpcPeeringConnections"]]
     body: dict[str, Any] = {
         "vpcs": [convert.convert_vpc(vpc, sections) for vpc in sections["Vpcs"]],

@@ -10,7 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from smartnic.model.aws_rules import nacl_rule_from_entry, route_from_aws, sg_rules_from_permission
+from smartnic.model.aws_rules import (
+    PROPAGATED_ORIGIN,
+    nacl_rule_from_entry,
+    route_from_aws,
+    sg_rules_from_permission,
+)
 
 Sections = dict[str, list[dict[str, Any]]]
 # Block states that are not (or no longer) part of the VPC/subnet; anything else, normally
@@ -186,6 +191,20 @@ def convert_peering(peering: dict[str, Any], vpc_ids: set[str]) -> dict[str, Any
 def convert_gateway(gateway_id: str, attachments: list[dict[str, Any]]) -> dict[str, Any] | None:
     attached = [a["VpcId"] for a in attachments if a.get("State") in ATTACHED_STATES]
     return {"id": gateway_id, "vpc": attached[0]} if attached else None
+
+
+def propagating_vgws(sections: Sections, described: set[str]) -> list[dict[str, Any]]:
+    """VPN gateways the dump does not describe but whose routes propagate into a table:
+    AWS propagates only from a gateway attached to the table's VPC (RT-R4), so each is
+    attached there."""
+    implied: dict[str, dict[str, Any]] = {}
+    for table in sections.get("RouteTables", []):
+        for route in table.get("Routes", []):
+            gateway = route.get("GatewayId")
+            propagated = route.get("Origin") == PROPAGATED_ORIGIN
+            if propagated and isinstance(gateway, str) and gateway not in described:
+                implied.setdefault(gateway, {"id": gateway, "vpc": table.get("VpcId")})
+    return list(implied.values())
 
 
 def convert_prefix_list(prefix_list: dict[str, Any], entries: list[str]) -> dict[str, Any]:

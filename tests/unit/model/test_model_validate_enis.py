@@ -198,10 +198,10 @@ def test_duplicate_ids_within_a_collection_are_refused() -> None:
     refuse(data, "eni-a", "id", "duplicate id in enis")
 
 
-def test_same_id_in_different_collections_is_allowed() -> None:
+def test_an_id_needs_the_prefix_of_its_kind() -> None:
     data = base_config()
     data["nacls"] = [{"id": "sg-a", "vpc": "vpc-a"}]
-    load_config(data)
+    refuse(data, "sg-a", "id", "starts with 'acl-'")
 
 
 def test_pydantic_errors_name_the_item_position_when_the_id_is_missing() -> None:

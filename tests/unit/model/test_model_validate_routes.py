@@ -20,6 +20,7 @@ def _many(count: int) -> list[dict[str, Any]]:
 
 
 IGW = {"igws": [{"id": "igw-1", "vpc": "vpc-a"}]}
+VGW = {"vgws": [{"id": "vgw-1", "vpc": "vpc-a"}]}
 PL = {"prefix_lists": [{"id": "pl-1", "max_entries": 10, "entries": ["192.0.2.0/24"]}]}
 
 
@@ -75,10 +76,44 @@ REFUSED = [
     (_routes(*_many(51)), "rtb-1", "routes", "more than 50 static IPv4 routes"),
     ({**PL, **_routes(_route("pl-1"), *_many(41))}, "rtb-1", "routes", "more than 50 static IPv4"),
     (
-        _routes(*[_route(f"172.16.{n}.0/24", "vgw-1", propagated=True) for n in range(101)]),
+        {**VGW, **_routes(
+            *[_route(f"172.16.{n}.0/24", "vgw-1", propagated=True) for n in range(101)])},
         "rtb-1",
         "routes",
         "more than 100 propagated routes",
+    ),
+    # RT-R4: propagated routes come only from a VPN gateway attached to the table's VPC
+    (_routes(_route("172.31.0.0/16", "vgw-1", propagated=True)), "rtb-1", "routes[0].target",
+     "attached to vpc-a"),
+    (
+        {"vpcs": [{"id": "vpc-b", "cidrs": ["10.1.0.0/16"]}],
+         "vgws": [{"id": "vgw-1", "vpc": "vpc-b"}],
+         **_routes(_route("172.31.0.0/16", "vgw-1", propagated=True))},
+        "rtb-1",
+        "routes[0].target",
+        "attached to vpc-a",
+    ),
+    # RT-R5: target kinds, and targets bound to another VPC
+    (_routes(_route("0.0.0.0/0", "sg-a")), "rtb-1", "routes[0].target", "not a route target"),
+    (_routes(_route("0.0.0.0/0", "fl-1")), "rtb-1", "routes[0].target", "not a route target"),
+    (_routes(_route("0.0.0.0/0", "eigw-1")), "rtb-1", "routes[0].target", "IPv6 only"),
+    (
+        {"vpcs": [{"id": "vpc-b", "cidrs": ["10.1.0.0/16"]}],
+         "subnets": [{"id": "subnet-b", "vpc": "vpc-b", "cidr": "10.1.1.0/24"}],
+         "enis": [{"id": "eni-b", "subnet": "subnet-b", "ips": ["10.1.1.10"]}],
+         **_routes(_route("0.0.0.0/0", "eni-b"))},
+        "rtb-1",
+        "routes[0].target",
+        "eni-b belongs to vpc-b",
+    ),
+    (
+        {"vpcs": [{"id": "vpc-b", "cidrs": ["10.1.0.0/16"]},
+                  {"id": "vpc-c", "cidrs": ["10.2.0.0/16"]}],
+         "peerings": [{"id": "pcx-bc", "a": "vpc-b", "b": "vpc-c"}],
+         **_routes(_route("10.1.0.0/16", "pcx-bc"))},
+        "rtb-1",
+        "routes[0].target",
+        "belongs to vpc-b and vpc-c",
     ),
     # RT-R7: gateway route tables
     (_routes(edge_associations=["igw-zz"]), "rtb-1", "edge_associations[0]", "unknown internet"),
@@ -130,10 +165,16 @@ ACCEPTED = [
     _routes(_route("2001:db8:1:1::/64", "vpce-1")),
     _routes(_route("10.0.0.0/16", "eni-a")),  # RT-R2: replacing the local target
     _routes(_route("10.0.0.0/16", "local")),
-    _routes(_route("172.31.0.0/24", "vgw-1", propagated=True), _route("172.31.0.0/24", "eni-a")),
+    {**VGW, **_routes(
+        _route("172.31.0.0/24", "vgw-1", propagated=True), _route("172.31.0.0/24", "eni-a"))},
     {**PL, **_routes(_route("pl-1", "vpce-s3"), *_many(40))},
     _routes(*_many(50)),
     _gateway_table(_route("10.0.0.0/16", "eni-a"), _route("10.0.2.0/24", "vpce-1")),
+    # RT-R6: a gateway attached to another VPC leaves a blackhole route, as AWS describes it
+    {"vpcs": [{"id": "vpc-b", "cidrs": ["10.1.0.0/16"]}], "igws": [{"id": "igw-9", "vpc": "vpc-b"}],
+     **_routes(_route("0.0.0.0/0", "igw-9"))},
+    _routes(_route("0.0.0.0/0", "nat-1"), _route("192.0.2.0/24", "tgw-1"),
+            _route("198.51.100.0/24", "i-0123"), _route("203.0.113.0/24", "cagw-1")),
 ]
 
 

@@ -3,7 +3,11 @@
 Mirrors stages/route.py (layer-2 inside the subnet, else longest prefix: local, ENI
 (middlebox), peering only to the peer's own addresses) and stages/nacl.py (the sender
 subnet's outbound rules when the packet leaves it). Gateways, blackholes, missing routes
-and addresses no ENI holds return -1: the slow path decides and explains them.
+and addresses no ENI holds return -1: the slow path decides and explains them. So do the
+destinations stages/reserved.py ends before any routing: VPC services, link-local and
+AWS-reserved ranges, broadcast and multicast (`is_service`), and the reserved addresses of
+the VPC's subnets (ADDR-R3/R4) — no ENI holds those, and a middlebox route to a whole
+subnet (RT-R3) must not carry them (`is_reserved`).
 """
 
 from __future__ import annotations
@@ -32,11 +36,15 @@ V4_HIGH_WORD = 0
 V4_PREFIX = np.uint64(0xFFFF << 32)
 LINK_LOCAL_V4 = np.uint64(0xFFFF << 32 | 0xA9FE << 16)  # 169.254.0.0/16
 FD00_EC2 = np.uint64(0xFD00_0EC2 << 32)  # fd00:ec2::/32, high word
+FE80_LINK_LOCAL = np.uint64(0xFE80 << 48)  # fe80::/10, high word
+FE80_MASK = np.uint64(0xFFC0 << 48)
+RESERVED_OFFSETS = np.uint64(3)  # network, router, DNS (+2), future (+3) (ADDR-R3/R4)
 
 
 @inline_kernel
 def is_service(t: PolicyTables, eni: int, meta: np.ndarray, addr: np.ndarray) -> bool:
-    """VPC services, link-local, broadcast and multicast destinations (reserved stage)."""
+    """VPC services, link-local and AWS-reserved ranges, broadcast and multicast
+    destinations (stages/reserved.py)."""
     version, d_hi, d_lo = meta[0], addr[2], addr[3]
     if version == 4:
         low32 = d_lo & np.uint64(0xFFFFFFFF)
@@ -46,9 +54,24 @@ def is_service(t: PolicyTables, eni: int, meta: np.ndarray, addr: np.ndarray) ->
         if (d_lo & np.uint64(0xFFFFFFFFFFFF0000)) == LINK_LOCAL_V4:
             return True
         return (low32 >> np.uint64(28)) == np.uint64(0xE)
-    if (d_hi >> np.uint64(56)) == np.uint64(0xFF):
+    if (d_hi >> np.uint64(56)) == np.uint64(0xFF) or (d_hi & FE80_MASK) == FE80_LINK_LOCAL:
         return True
     return (d_hi & np.uint64(0xFFFFFFFF00000000)) == FD00_EC2
+
+
+@inline_kernel
+def is_reserved(t: PolicyTables, vpc: int, version: int, d_hi: np.uint64,
+                d_lo: np.uint64) -> bool:
+    """A reserved address of a subnet of `vpc`: its first four or its last (ADDR-R3/R4).
+    Subnets are /16../28 or /64, so the host part lies in the low word."""
+    rows = t.sub_v4 if version == 4 else t.sub_v6
+    for subnet in range(t.sub_vpc.shape[0]):
+        if t.sub_vpc[subnet] != vpc or not subnet_contains(t, subnet, version, d_hi, d_lo):
+            continue
+        host_mask = ~rows[subnet, 4]
+        host = d_lo & host_mask
+        return host <= RESERVED_OFFSETS or host == host_mask
+    return False
 
 
 @inline_kernel
@@ -66,6 +89,8 @@ def next_hop(t: PolicyTables, eni: int, meta: np.ndarray, addr: np.ndarray, prob
         if kind == ROUTE_LOCAL:
             dst = owner_of(t, vpc, version, d_hi, d_lo, probe)
         elif kind == ROUTE_ENI:
+            if is_reserved(t, vpc, version, d_hi, d_lo):
+                return -1
             dst = t.t_eni[route]
         elif kind == ROUTE_PEERING:
             peer = t.t_vpc[route]

@@ -77,7 +77,7 @@ def _to_owner(ctx: EngineContext, walk: Walk, vpc: VpcView) -> bool:
     if owner is None:
         text = format_ip(pkt.ip_version, pkt.dst_ip)
         return walk.dropped(STAGE, "no_destination", "no_interface_holds_address",
-                            f"no interface in {vpc.id} holds {text} (reserved, broadcast or "
-                            f"unassigned, ADDR-R3)")
+                            f"no interface in {vpc.id} holds {text} (unassigned, or reserved "
+                            f"in a peered VPC, ADDR-R3)")
     walk.dst_eni = owner
     return True
