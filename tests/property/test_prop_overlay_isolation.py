@@ -1,0 +1,306 @@
+"""Property: nothing forged on the underlay reaches a VM it must not (stage `decap`).
+
+Random VXLAN/Geneve datagrams — any VNI, sender identity, inner source and destination
+addresses and MACs, from the real hosts, a kernel VXLAN host, the edge or a stranger — are
+thrown at host-2's engine, with the fast path and admission and with the Python path
+alone. The oracle below is written from the config dict alone (ipaddress, no smartnic
+code): a datagram may reach ENI X only if its outer source is where the sender lives, the
+sender belongs to the VNI's VPC, may send from the inner source (its own address; with
+the check off, an address nobody in reach holds, or anyone's as a route target), and its
+own route table sends the inner destination to X (across a peering only from inside its
+VPC); from the edge only internet sources for an address of X in a VPC with an internet
+gateway. Policies are open, so a legitimate datagram is delivered: the oracle is exact
+both ways. Both engines emit the same frames and count the same drops.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from scapy.layers.inet import IP, TCP, UDP
+from scapy.layers.l2 import Ether
+
+from smartnic.clock import VirtualClock
+from smartnic.compiler.compile import compile_program
+from smartnic.dataplane.host_engine import HostEngine
+from smartnic.model import load_config
+from smartnic.ports.memory import MemoryPort
+from tests.unit.dataplane.dp_support import underlay_frame
+
+_ALL_IN = [{"proto": "all", "peer": "0.0.0.0/0"}]
+_NACL = [{"n": 100, "action": "allow", "proto": "all", "cidr": "0.0.0.0/0"}]
+
+
+def _eni(eni_id: str, subnet: str, ip: str, **extra: Any) -> dict[str, Any]:
+    mac = "02:00:00:" + ":".join(f"{octet:02x}" for octet in ipaddress.ip_address(ip).packed[1:])
+    return {"id": eni_id, "subnet": subnet, "ips": [ip], "sgs": [f"sg-{subnet[7]}"],
+            "mac": mac, **extra}
+
+
+def _vpc(name: str, cidr: str, table: str) -> dict[str, Any]:
+    return {"id": f"vpc-{name}", "cidrs": [cidr], "default_nacl": f"acl-{name}",
+            "main_route_table": table, "default_sg": f"sg-d{name}"}
+
+
+# vpc-a: a1 routes vpc-b over the peering and a2 through the firewall (and back); vpc-b
+# reaches only a1 over the peering; vpc-c is peered with nobody. host-k is a kernel host.
+CONFIG: dict[str, Any] = {
+    "vpcs": [_vpc("a", "10.0.0.0/16", "rtb-a-main"), _vpc("b", "10.1.0.0/16", "rtb-b"),
+             _vpc("c", "10.2.0.0/16", "rtb-c")],
+    "subnets": [
+        {"id": "subnet-a1", "vpc": "vpc-a", "cidr": "10.0.1.0/24", "route_table": "rtb-a1"},
+        {"id": "subnet-a2", "vpc": "vpc-a", "cidr": "10.0.2.0/24", "route_table": "rtb-a2"},
+        {"id": "subnet-a3", "vpc": "vpc-a", "cidr": "10.0.3.0/24"},
+        {"id": "subnet-b1", "vpc": "vpc-b", "cidr": "10.1.1.0/24"},
+        {"id": "subnet-c1", "vpc": "vpc-c", "cidr": "10.2.1.0/24"},
+    ],
+    "security_groups": [
+        *({"id": f"sg-{v}", "vpc": f"vpc-{v}", "ingress": _ALL_IN, "egress": _ALL_IN}
+          for v in "abc"),
+        *({"id": f"sg-d{v}", "vpc": f"vpc-{v}", "default": True, "ingress": _ALL_IN,
+           "egress": _ALL_IN} for v in "abc")],
+    "nacls": [{"id": f"acl-{v}", "vpc": f"vpc-{v}", "ingress": _NACL, "egress": _NACL}
+              for v in "abc"],
+    "igws": [{"id": "igw-a", "vpc": "vpc-a"}],
+    "peerings": [{"id": "pcx-ab", "a": "vpc-a", "b": "vpc-b", "state": "active"}],
+    "route_tables": [
+        {"id": "rtb-a-main", "vpc": "vpc-a", "main": True, "routes": [
+            {"dst": "0.0.0.0/0", "target": "igw-a"}]},
+        {"id": "rtb-a1", "vpc": "vpc-a", "routes": [
+            {"dst": "10.1.0.0/16", "target": "pcx-ab"},
+            {"dst": "10.0.2.0/24", "target": "eni-fw"}]},
+        {"id": "rtb-a2", "vpc": "vpc-a", "routes": [
+            {"dst": "10.0.1.0/24", "target": "eni-fw"}]},
+        {"id": "rtb-b", "vpc": "vpc-b", "main": True, "routes": [
+            {"dst": "10.0.1.0/24", "target": "pcx-ab"}]},
+        {"id": "rtb-c", "vpc": "vpc-c", "main": True, "routes": []},
+    ],
+    "enis": [
+        _eni("eni-a1", "subnet-a1", "10.0.1.10"),
+        _eni("eni-a4", "subnet-a1", "10.0.1.40", public_ip="54.0.0.40"),
+        _eni("eni-k", "subnet-a1", "10.0.1.50"),
+        _eni("eni-kx", "subnet-a1", "10.0.1.60", src_dst_check=False),
+        _eni("eni-a2", "subnet-a2", "10.0.2.20"),
+        _eni("eni-fw", "subnet-a3", "10.0.3.30", src_dst_check=False),
+        _eni("eni-nat", "subnet-a3", "10.0.3.31", src_dst_check=False),
+        _eni("eni-b1", "subnet-b1", "10.1.1.10"),
+        _eni("eni-b2", "subnet-b1", "10.1.1.20"),
+        _eni("eni-c1", "subnet-c1", "10.2.1.10"),
+        _eni("eni-c2", "subnet-c1", "10.2.1.20"),
+    ],
+    "hosts": [
+        {"id": "host-1", "enis": ["eni-a1", "eni-fw", "eni-nat", "eni-c1"]},
+        {"id": "host-2", "enis": ["eni-a2", "eni-a4", "eni-b1", "eni-c2"]},
+        {"id": "host-3", "enis": ["eni-b2"]},
+        {"id": "host-k", "kind": "kernel", "enis": ["eni-k", "eni-kx"]},
+    ],
+}
+RECEIVING_HOST = "host-2"
+EDGE, STRANGER = "edge", "stranger"
+GATEWAY_TAG = 0xFFFE  # the edge's identity on the overlay (compiler/sg.py)
+
+
+# -- the oracle: from CONFIG alone ---------------------------------------------------------
+
+def _net(text: str) -> ipaddress.IPv4Network:
+    return ipaddress.ip_network(text)
+
+
+ENIS = {e["id"]: e for e in CONFIG["enis"]}
+SUBNETS = {s["id"]: s for s in CONFIG["subnets"]}
+VPC_CIDRS = {v["id"]: [_net(c) for c in v["cidrs"]] for v in CONFIG["vpcs"]}
+HOST_OF = {eni: h["id"] for h in CONFIG["hosts"] for eni in h["enis"]}
+KERNEL_HOSTS = {h["id"] for h in CONFIG["hosts"] if h.get("kind") == "kernel"}
+PEERS = {(p["a"], p["b"]) for p in CONFIG["peerings"]} | {
+    (p["b"], p["a"]) for p in CONFIG["peerings"]}
+PEERING_VPCS = {p["id"]: (p["a"], p["b"]) for p in CONFIG["peerings"]}
+ROUTE_TARGETS = {r["target"] for t in CONFIG["route_tables"] for r in t["routes"]}
+IGW_VPCS = {g["vpc"] for g in CONFIG["igws"]}
+
+
+def vpc_of(eni_id: str) -> str:
+    return SUBNETS[ENIS[eni_id]["subnet"]]["vpc"]
+
+
+def in_reach(vpc: str) -> list[str]:
+    return [vpc, *(b for a, b in PEERS if a == vpc)]
+
+
+def holder(vpc: str, address: str) -> str | None:
+    return next((e for e in ENIS if vpc_of(e) == vpc and address in ENIS[e]["ips"]), None)
+
+
+def may_send_from(eni_id: str, address: str) -> bool:
+    eni = ENIS[eni_id]
+    if address in eni["ips"]:
+        return True
+    if eni.get("src_dst_check", True):
+        return False
+    return eni_id in ROUTE_TARGETS or all(holder(v, address) is None
+                                          for v in in_reach(vpc_of(eni_id)))
+
+
+def route_table_of(subnet_id: str) -> dict[str, Any]:
+    subnet = SUBNETS[subnet_id]
+    table_id = subnet.get("route_table") or next(
+        v["main_route_table"] for v in CONFIG["vpcs"] if v["id"] == subnet["vpc"])
+    return next(t for t in CONFIG["route_tables"] if t["id"] == table_id)
+
+
+def next_hop(eni_id: str, dst: str) -> str | None:
+    """The ENI (or gateway) the sender's own route table sends `dst` to (RT-R3, R9, R10)."""
+    subnet, vpc, address = ENIS[eni_id]["subnet"], vpc_of(eni_id), ipaddress.ip_address(dst)
+    if address in _net(SUBNETS[subnet]["cidr"]):
+        return holder(vpc, dst)
+    routes = [(_net(r["dst"]), r["target"]) for r in route_table_of(subnet)["routes"]]
+    routes += [(cidr, "local") for cidr in VPC_CIDRS[vpc]]
+    matching = [(n.prefixlen, target != "local", target) for n, target in routes
+                if address in n]
+    if not matching:
+        return None
+    target = max(matching)[2]  # longest prefix; a static route wins a tie with local
+    if target == "local":
+        return holder(vpc, dst)
+    if target in PEERING_VPCS:
+        peer = next(v for v in PEERING_VPCS[target] if v != vpc)
+        return holder(peer, dst) if any(address in n for n in VPC_CIDRS[peer]) else None
+    return target
+
+
+def may_reach(outer: str, vni_vpc: str | None, identity: int | None, src_mac: str,
+              src: str, dst: str, receiver: str | None) -> bool:
+    """Whether a datagram with these facts may be delivered to `receiver` (open policies)."""
+    if receiver is None or HOST_OF[receiver] != RECEIVING_HOST or vni_vpc is None:
+        return False
+    if dst not in ENIS[receiver]["ips"]:
+        return False  # every receiver of host-2 keeps its source/destination check
+    if outer == EDGE:
+        return (identity == GATEWAY_TAG and vni_vpc in IGW_VPCS and vpc_of(receiver) == vni_vpc
+                and not any(ipaddress.ip_address(src) in n
+                            for v in in_reach(vni_vpc) for n in VPC_CIDRS[v]))
+    if outer == STRANGER or identity == GATEWAY_TAG:
+        return False
+    if identity in (None, 0):
+        if outer not in KERNEL_HOSTS:
+            return False
+        sender = next((e for e in ENIS if ENIS[e]["mac"] == src_mac), None)
+    else:
+        sender = next((e for e in ENIS if TAGS[e] == identity), None)
+    if sender is None or HOST_OF[sender] != outer or vpc_of(sender) != vni_vpc:
+        return False
+    if not may_send_from(sender, src) or next_hop(sender, dst) != receiver:
+        return False
+    return vpc_of(receiver) == vni_vpc or any(
+        ipaddress.ip_address(src) in n for n in VPC_CIDRS[vni_vpc])
+
+
+# -- the engines ------------------------------------------------------------------------
+
+PROGRAM = compile_program(load_config(CONFIG), 1)
+TAGS = {e.id: e.tag for e in PROGRAM.enis.values()}
+VNIS = {v.vni: v.id for v in PROGRAM.vpcs.values()}
+UNDERLAY = {**{h.id: h.underlay_ip for h in PROGRAM.hosts.values()},
+            EDGE: PROGRAM.edge_underlay_ip, STRANGER: int(ipaddress.ip_address("198.18.9.9"))}
+MACS = [e["mac"] for e in CONFIG["enis"]] + ["02:99:99:99:99:99"]
+ADDRESSES = [ip for e in CONFIG["enis"] for ip in e["ips"]] + [
+    "10.0.1.99", "10.0.1.1", "10.1.1.99", "203.0.113.5", "54.0.0.40"]
+
+
+@st.composite
+def datagrams(draw: st.DrawFn) -> dict[str, Any]:
+    return {
+        "outer": draw(st.sampled_from(sorted(UNDERLAY))),
+        "kind": draw(st.sampled_from(["vxlan", "geneve"])),
+        "vni": draw(st.sampled_from([*sorted(VNIS), 4242])),
+        "identity": draw(st.sampled_from([None, 0, GATEWAY_TAG, 0xFFFD, *TAGS.values()])),
+        "dst_mac": draw(st.sampled_from(MACS)),
+        "src_mac": draw(st.sampled_from(MACS)),
+        "src": draw(st.sampled_from(ADDRESSES)),
+        "dst": draw(st.sampled_from(ADDRESSES)),
+        "tcp": draw(st.booleans()),
+        "sport": draw(st.sampled_from([40000, 40001])),
+        "copies": draw(st.integers(1, 3)),
+    }
+
+
+def _plausible(draw: st.DrawFn) -> dict[str, Any]:
+    """A datagram close to a legitimate one (a real sender, its VNI and host), mutated."""
+    sender = draw(st.sampled_from(sorted(ENIS)))
+    datagram = draw(datagrams())
+    vni = next(v for v, vpc in VNIS.items() if vpc == vpc_of(sender))
+    receiver = draw(st.sampled_from([e for e in ENIS if HOST_OF[e] == RECEIVING_HOST]))
+    return datagram | {
+        "outer": HOST_OF[sender], "vni": vni, "src_mac": ENIS[sender]["mac"],
+        "identity": None if HOST_OF[sender] in KERNEL_HOSTS else TAGS[sender],
+        "dst_mac": ENIS[receiver]["mac"],
+        "src": draw(st.sampled_from([ENIS[sender]["ips"][0], datagram["src"]])),
+        "dst": draw(st.sampled_from([ENIS[receiver]["ips"][0], datagram["dst"]]))}
+
+
+plausible = st.composite(_plausible)
+
+
+def _frame(d: dict[str, Any]) -> bytes:
+    l4 = TCP(sport=d["sport"], dport=80, flags="S") if d["tcp"] else UDP(sport=d["sport"],
+                                                                        dport=80)
+    inner = bytes(Ether(dst=d["dst_mac"], src=d["src_mac"]) / IP(src=d["src"], dst=d["dst"])
+                  / l4 / b"forged?")
+    return underlay_frame(None, inner, src_ip=UNDERLAY[d["outer"]],  # type: ignore[arg-type]
+                          dst_ip=UNDERLAY[RECEIVING_HOST], vni=d["vni"],
+                          sender_tag=d["identity"], kind=d["kind"])
+
+
+def _engine(fastpath: bool) -> HostEngine:
+    return HostEngine(RECEIVING_HOST, PROGRAM, VirtualClock(), MemoryPort("underlay"),
+                      fastpath=fastpath)
+
+
+def _allowed(d: dict[str, Any]) -> str | None:
+    receiver = next((e for e in ENIS if ENIS[e]["mac"] == d["dst_mac"]), None)
+    ok = may_reach(d["outer"], VNIS.get(d["vni"]), d["identity"], d["src_mac"], d["src"],
+                   d["dst"], receiver)
+    return receiver if ok else None
+
+
+@settings(max_examples=300, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(st.lists(st.one_of(datagrams(), plausible()), min_size=1, max_size=6))
+def test_forged_datagrams_reach_only_whom_the_config_allows(batch: list[dict[str, Any]]) -> None:
+    fast, slow = _engine(True), _engine(False)
+    for datagram in batch:
+        frames = [_frame(datagram)] * datagram["copies"]
+        out = fast.process_underlay_batch(frames)
+        assert [(e.port, e.frame) for e in out] == [
+            (e.port, e.frame) for e in slow.process_underlay_batch(frames)]
+        allowed = _allowed(datagram)
+        expected = [f"vm:{allowed}"] * datagram["copies"] if allowed else []
+        assert [e.port for e in out if e.port != "underlay"] == expected, datagram
+    assert fast.ctx.counters.snapshot() == slow.ctx.counters.snapshot()
+
+
+def test_the_oracle_knows_legitimate_paths() -> None:
+    """The oracle itself, on paths worked out by hand from CONFIG."""
+    a1, fw, b2 = TAGS["eni-a1"], TAGS["eni-fw"], TAGS["eni-b2"]
+    assert may_reach("host-1", "vpc-a", a1, "", "10.0.1.10", "10.0.1.40", "eni-a4")
+    assert not may_reach("host-1", "vpc-a", a1, "", "10.0.1.10", "10.0.2.20", "eni-a2")  # fw
+    assert may_reach("host-1", "vpc-a", fw, "", "10.0.1.10", "10.0.2.20", "eni-a2")
+    assert may_reach("host-1", "vpc-a", a1, "", "10.0.1.10", "10.1.1.10", "eni-b1")
+    assert not may_reach("host-1", "vpc-b", a1, "", "10.0.1.10", "10.1.1.10", "eni-b1")
+    assert may_reach("host-3", "vpc-b", b2, "", "10.1.1.20", "10.0.1.40", "eni-a4")
+    assert not may_reach("host-3", "vpc-b", b2, "", "10.1.1.20", "10.0.2.20", "eni-a2")
+    assert not may_reach("host-1", "vpc-a", a1, "", "10.0.1.11", "10.0.1.40", "eni-a4")
+    assert may_reach("host-k", "vpc-a", None, ENIS["eni-k"]["mac"], "10.0.1.50", "10.0.1.40",
+                     "eni-a4")
+    assert not may_reach("host-k", "vpc-a", None, ENIS["eni-k"]["mac"], "10.0.1.60",
+                         "10.0.1.40", "eni-a4")
+    assert may_reach("host-k", "vpc-a", None, ENIS["eni-kx"]["mac"], "10.0.1.99",
+                     "10.0.1.40", "eni-a4")  # check off: an address nobody holds
+    assert not may_reach("host-k", "vpc-a", None, ENIS["eni-kx"]["mac"], "10.0.1.50",
+                         "10.0.1.40", "eni-a4")  # but not a neighbour's
+    assert may_reach(EDGE, "vpc-a", GATEWAY_TAG, "", "203.0.113.5", "10.0.1.40", "eni-a4")
+    assert not may_reach(EDGE, "vpc-a", GATEWAY_TAG, "", "10.1.1.10", "10.0.1.40", "eni-a4")
+    assert not may_reach(EDGE, "vpc-b", GATEWAY_TAG, "", "203.0.113.5", "10.1.1.10", "eni-b1")
+    assert not may_reach(STRANGER, "vpc-a", a1, "", "10.0.1.10", "10.0.1.40", "eni-a4")
