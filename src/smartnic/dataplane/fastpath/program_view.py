@@ -2,8 +2,9 @@
 
 Inputs: the Program, this engine's host id and underlay IPv4, the port numbering.
 Outputs: `generation`; `admission` (classify.Admission: one sorted table of host underlay
-IPs, known VNIs and this host's ENI MACs, the host and the VPC's VNI of every ENI tag); `vm_ports`: port number of
-each local ENI → (MAC as int, tag), for the source-MAC check and the VM-side key.
+IPs, known VNIs and this host's ENI MACs; the host and the VPC's VNI of every ENI tag);
+`vm_ports`: port number of each local ENI → (MAC as int, tag), for the source-MAC check
+and the VM-side key.
 
 Example:
     view = ProgramView(program, "host-1", own_ip, fast.port_index)
@@ -49,5 +50,6 @@ def admission(program: Program, host_id: str, own_ip: int) -> Admission:
     return Admission(
         lookup_keys=np.array([k for k, _ in pairs], np.int64),
         lookup_values=np.array([v for _, v in pairs], np.int64),
-        tag_host=tag_host, tag_vni=tag_vni, own=np.array([own_ip, program.edge_underlay_ip], np.int64),
+        tag_host=tag_host, tag_vni=tag_vni,
+        own=np.array([own_ip, program.edge_underlay_ip], np.int64),
     )
