@@ -139,7 +139,7 @@ class capture:
                 self._stop()
                 pytest.fail(f"tcpdump did not start capturing: {' '.join(self.argv)}: "
                             f"{said.strip() or 'no output'}")
-            said += self.process.stderr.read() or ""
+            said += _read_available(self.process.stderr.fileno())
             time.sleep(0.05)
         return self.path
 
@@ -155,3 +155,11 @@ class capture:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+
+
+def _read_available(fd: int) -> str:
+    """What a non-blocking pipe holds now ("" when empty; a text stream's read() raises)."""
+    try:
+        return os.read(fd, 4096).decode(errors="replace")
+    except BlockingIOError:
+        return ""
