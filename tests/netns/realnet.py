@@ -139,8 +139,7 @@ class capture:
                 self._stop()
                 pytest.fail(f"tcpdump did not start capturing: {' '.join(self.argv)}: "
                             f"{said.strip() or 'no output'}")
-            with contextlib.suppress(BlockingIOError):
-                said += os.read(stderr, 4096).decode(errors="replace")
+            said += _read_available(stderr)
             time.sleep(0.05)
         return self.path
 
@@ -156,3 +155,11 @@ class capture:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+
+
+def _read_available(fd: int) -> str:
+    """What a non-blocking pipe holds now ("" when empty; a text stream's read() raises)."""
+    try:
+        return os.read(fd, 4096).decode(errors="replace")
+    except BlockingIOError:
+        return ""

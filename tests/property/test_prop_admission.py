@@ -4,7 +4,9 @@ Two identical clouds see the same random policies and packet sequences: in one t
 path decides every packet; in the other the kernels decide first and the slow path only
 what they punt. Every admitted packet must have been admitted by the slow path to the
 same ENI with the same conntrack references; CT_FULL must be the slow path's
-`conntrack_full` on the sender; the live connection tables must stay identical.
+`conntrack_full` on the sender; the live connection tables must stay identical. Forged
+underlay arrivals (any ENI claimed, any inner source) are admitted only when decap
+(intake.receive) accepts them and the receiving stages deliver them to the same ENI.
 """
 
 from __future__ import annotations
@@ -31,12 +33,15 @@ from smartnic.dataplane.admission import (
     packet_columns,
 )
 from smartnic.dataplane.conntrack.arrays import ct_touch
+from smartnic.dataplane.intake import receive
 from smartnic.dataplane.slowpath import decide_from_underlay, decide_from_vm
+from smartnic.dataplane.verdict import Drop
 from smartnic.model import load_config
 from smartnic.net.cloud import Cloud
-from smartnic.packet import parse_frame
+from smartnic.packet import ip_to_int, parse_frame
 from smartnic.scenarios.sends import build_send
 from tests.conftest import t1
+from tests.unit.dataplane.dp_support import underlay_frame
 
 
 def _clouds(patch: dict[str, Any], hosts: list[dict[str, Any]]) -> tuple[Cloud, Cloud]:
@@ -143,15 +148,74 @@ def _check_arrival(oracle: Cloud, fast: Cloud, src_id: str, dst_id: str, pkt: An
     assert UNKNOWN_TAG != sender.tag
 
 
+FORGED_SOURCES = ["10.0.1.10", "10.0.1.20", "10.0.2.30", "10.0.3.40", "198.51.100.9"]
+
+
+@st.composite
+def forgeries(draw: st.DrawFn) -> dict[str, Any]:
+    """An underlay arrival claiming one ENI, with any inner source, for another ENI."""
+    sender = draw(st.sampled_from(["eni-a", "eni-b", "eni-c", "eni-fw"]))
+    spec = draw(sends()) | {"from": sender, "src": draw(st.sampled_from(FORGED_SOURCES))}
+    return spec | {"dst": draw(st.sampled_from(["10.0.1.10", "10.0.1.20", "10.0.2.30"]))}
+
+
+def _check_forged(oracle: Cloud, fast: Cloud, spec: dict[str, Any]) -> None:
+    """Whatever the kernels admit from the underlay, decap (intake.receive) accepts and the
+    receiving stages deliver to the same ENI; what decap refuses, they never admit."""
+    program = fast.program
+    sender = program.enis[spec["from"]]
+    receiver = next(e for e in program.enis.values() if e.owns(4, ip_to_int(spec["dst"])[1]))
+    if receiver.host_id == sender.host_id:
+        return  # not an underlay arrival
+    sent = build_send(program, spec).frames[0]
+    pkt = parse_frame(sent)
+    inner = receiver.mac + program.vpcs[receiver.vpc_id].router_mac + sent[12:]
+    own_ip = program.hosts[receiver.host_id].underlay_ip
+    frame = underlay_frame(fast, inner, src_ip=program.hosts[sender.host_id].underlay_ip,
+                           dst_ip=own_ip, vni=program.vpcs[sender.vpc_id].vni,
+                           sender_tag=sender.tag)
+    accepted = not isinstance(receive(program, own_ip, frame), Drop)
+    engine = fast.hosts[receiver.host_id]
+    admission = CompiledPolicy(program, receiver.host_id, engine.ctx.conntrack)
+    meta, addr = packet_columns([pkt])
+    one, vpc = np.ones(1, np.int64), list(program.vpcs).index(sender.vpc_id)
+    out = admission.decide_underlay(
+        one * admission.eni_index[receiver.id], one * admission.eni_index[sender.id],
+        one * sender.tag, one * vpc, one * 0, meta, addr, engine.ctx.clock.now())[0]
+    if out[O_CODE] in (ADMIT_LOCAL, CT_FULL):
+        assert accepted, spec
+    if not accepted:
+        return
+    o_engine = oracle.hosts[receiver.host_id]
+    expected = decide_from_underlay(o_engine.ctx, pkt, vpc=program.vpcs[sender.vpc_id],
+                                    receiver=receiver, sender=sender, sender_tag=sender.tag,
+                                    from_gateway=None)
+    o_engine.runner._effects(expected, pkt.tcp_flags, pkt.ip_total_length)
+    if out[O_CODE] == ADMIT_LOCAL:
+        assert isinstance(expected.output, act.ToVm) and expected.output.eni_id == receiver.id
+        _touch(engine, out, O_DST_CT, pkt)
+    elif out[O_CODE] == CT_FULL:
+        assert expected.drop is not None and expected.drop.stage == "conntrack_full"
+        engine.ctx.conntrack.arrays.eni_exceeded[:] = 0
+    else:
+        action = decide_from_underlay(engine.ctx, pkt, vpc=program.vpcs[sender.vpc_id],
+                                      receiver=receiver, sender=sender, sender_tag=sender.tag,
+                                      from_gateway=None)
+        engine.runner._effects(action, pkt.tcp_flags, pkt.ip_total_length)
+
+
 @settings(max_examples=120, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow])
 @given(policies(), st.sampled_from([SAME_HOST, CROSS_HOST]),
-       st.lists(st.tuples(sends(), st.sampled_from([0.0, 0.0, 0.5, 40.0, 200.0])),
+       st.lists(st.tuples(sends(), st.sampled_from([0.0, 0.0, 0.5, 40.0, 200.0]),
+                          st.one_of(st.none(), forgeries())),
                 min_size=1, max_size=12))
 def test_admission_kernels_agree_with_the_slow_path(patch, hosts, sequence) -> None:
     oracle, fast = _clouds(patch, hosts)
-    for spec, wait_s in sequence:
+    for spec, wait_s, forged in sequence:
         for clock in (oracle.clock, fast.clock):
             clock.advance(wait_s)  # type: ignore[attr-defined]
         _check_packet(oracle, fast, spec)
+        if forged is not None:
+            _check_forged(oracle, fast, forged)
         assert _live(oracle) == _live(fast)

@@ -3,7 +3,8 @@ without it, fed the same batches, emit the same frames on the same ports, count 
 drops, end with the same connection tracking and write the same flow-log records — for
 random SG/NACL policies (changed mid-stream), clock jumps past timeouts, TCP handshakes,
 teardown and reopen, UDP, ICMP, IPv6, replies, oversize packets, corrupted frames and
-forged underlay traffic, across hosts and on one host (architecture: 'the fast path only
+forged underlay traffic (identities, VNIs, inner sources, outer sources: hosts and the
+edge), across hosts and on one host (architecture: 'the fast path only
 replays what the slow path decided')."""
 
 from __future__ import annotations
@@ -87,8 +88,12 @@ def scenario(draw: st.DrawFn) -> tuple[dict[str, Any], list[tuple[str, Any]]]:
         batch_step(flows), batch_step(flows), batch_step(flows),
         st.sampled_from([0.5, 12.0, 31.0, 65.0, 200.0]).map(lambda s: ("wait", s)),
         configs().map(lambda c: ("apply", c)),
-        st.tuples(st.sampled_from([0, 1, 0xFFFE, 4321]), st.sampled_from(["vxlan", "geneve"]),
-                  st.booleans()).map(lambda forged: ("forge", forged)),
+        st.tuples(st.sampled_from([0, 1, 0xFFFE, 4321, "eni-fw", "eni-c"]),
+                  st.sampled_from(["vxlan", "geneve"]), st.booleans(),
+                  st.sampled_from(["10.0.1.10", "10.0.1.20", "10.0.2.30", "10.0.3.40",
+                                   "198.51.100.9"]),
+                  st.sampled_from(["host-1", "host-1", "host-3", "edge"]),
+                  st.sampled_from(["eni-b", "eni-c"])).map(lambda forged: ("forge", forged)),
     )
     return config, draw(st.lists(step, min_size=2, max_size=10))
 
@@ -110,19 +115,23 @@ def _frames(world: World, specs: list[dict[str, Any]],
     return batches
 
 
-def _forged(world: World, tag: int, kind: str, known_vni: bool) -> list[bytes]:
-    """What a host might receive on the underlay from host-1 (or a spoofer)."""
+def _forged(world: World, tag: int | str, kind: str, known_vni: bool, src: str,
+            outer: str, to: str) -> tuple[str, list[bytes]]:
+    """What `to`'s host might receive on the underlay from `outer` (a host or the edge)
+    claiming an identity (1: eni-a's, or an ENI's by id) and any inner source."""
     program = world.program
-    inner = build_send(program, {"from": "eni-a", "dst": ADDRESS["eni-b"], "proto": "udp",
-                                 "sport": 40000, "dport": 80}).frames[0]
-    receiver = program.enis["eni-b"]
+    inner = build_send(program, {"from": "eni-a", "src": src, "dst": ADDRESS[to],
+                                 "proto": "udp", "sport": 40000, "dport": 80}).frames[0]
+    receiver = program.enis[to]
     inner = receiver.mac + program.vpcs[receiver.vpc_id].router_mac + inner[12:]
     vni = program.vpcs["vpc-a"].vni if known_vni else 77
-    source = program.hosts["host-1"].underlay_ip
-    return [underlay_frame(None, inner, src_ip=source,  # type: ignore[arg-type]
-                           dst_ip=program.hosts[receiver.host_id].underlay_ip, vni=vni,
-                           sender_tag=program.enis["eni-a"].tag if tag == 1 else tag,
-                           kind=kind)] * 2
+    source = (program.edge_underlay_ip if outer == "edge"
+              else program.hosts[outer].underlay_ip)
+    identity = (program.enis["eni-a"].tag if tag == 1 else
+                program.enis[tag].tag if isinstance(tag, str) else tag)
+    return receiver.host_id, [underlay_frame(
+        None, inner, src_ip=source, dst_ip=program.hosts[receiver.host_id].underlay_ip,  # type: ignore[arg-type]
+        vni=vni, sender_tag=identity, kind=kind)] * 2
 
 
 def _run(build: Callable[..., Config], config: dict[str, Any], hosts: list[Any],
@@ -137,8 +146,7 @@ def _run(build: Callable[..., Config], config: dict[str, Any], hosts: list[Any],
         elif kind == "apply":
             world.apply(build({**value, "hosts": hosts}))
         elif kind == "forge":
-            frames = _forged(world, *value)
-            host = world.program.enis["eni-b"].host_id
+            host, frames = _forged(world, *value)
             results.append(world.engines[host].process_underlay_batch(frames))
         else:
             results.append(world.step(_frames(world, *value)))

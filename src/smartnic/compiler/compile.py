@@ -58,6 +58,8 @@ def compile_program(config: Config, generation: int = 1) -> Program:
         gateway_by_mac={mac: gw for gw, mac in gateway_macs.items()},
         flow_log_specs=compile_flow_log_specs(config, enis, subnets),
         eni_log_contexts=eni_log_contexts(config, enis, subnets),
+        route_target_enis=frozenset(r.target_eni for t in route_tables.values()
+                                    for r in t.routes if r.target_eni is not None),
     )
 
 

@@ -41,6 +41,8 @@ class Program:
     gateway_by_mac: Mapping[bytes, str]
     flow_log_specs: tuple[FlowLogSpec, ...]
     eni_log_contexts: Mapping[str, EniLogContext]
+    # ENIs some route of their own VPC targets (subnet or gateway route tables, RT-R7/R8)
+    route_target_enis: frozenset[str] = frozenset()
 
     @property
     def account_id(self) -> str:
@@ -55,6 +57,27 @@ class Program:
 
     def peering_between(self, vpc_a: str, vpc_b: str) -> str | None:
         return self.peerings.get(frozenset((vpc_a, vpc_b)))
+
+    def may_forward(self, eni: EniView) -> bool:
+        """A legitimate next hop: source/destination check off and a route target (RT-R8)."""
+        return not eni.src_dst_check and eni.id in self.route_target_enis
+
+    def may_send_from(self, eni: EniView, version: int, address: int) -> bool:
+        """Whether `eni` may send packets with this source (ENI-R6, RT-R8): its own address;
+        with the check off, an address no interface of its VPC or a peered VPC holds (a NAT
+        or an appliance's own addresses); another interface's address only as a legitimate
+        next hop, so no VM can pose as its neighbour unless routes send it their traffic."""
+        if eni.owns(version, address):
+            return True
+        if eni.src_dst_check:
+            return False
+        return self.may_forward(eni) or all(
+            self.owner_of(vpc_id, version, address) is None
+            for vpc_id in self.vpc_and_peers(eni.vpc_id))
+
+    def vpc_and_peers(self, vpc_id: str) -> list[str]:
+        return [vpc_id, *(v for pair in self.peerings if vpc_id in pair for v in pair
+                          if v != vpc_id)]
 
     def enis_on(self, host_id: str) -> list[EniView]:
         host = self.hosts.get(host_id)

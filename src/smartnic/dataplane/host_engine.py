@@ -221,6 +221,9 @@ class HostEngine:
         return action, False
 
     def _answer_l2(self, source: str, eni_id: str, pkt: Packet, out: list[Emission]) -> None:
+        reason = l2.refusal(self.ctx.program.enis[eni_id], pkt)
+        if reason is not None:
+            return self._refuse(source, Drop("l2", reason, eni_id), out)
         replies = l2.answer(self.ctx.program, self.ctx.program.enis[eni_id], pkt)
         self.ctx.counters.add(eni_id, "l2_answered" if replies else "l2_absorbed")
         emitted = [Emission(source, r) for r in replies]

@@ -3,7 +3,14 @@
 ARP requests and IPv6 neighbour solicitations from a VM are answered on the host, never
 flooded: the subnet router (.1 / ::1 / fe80:ec2::1) answers with the VPC router's MAC, an
 address held by another ENI of the same subnet with that ENI's MAC. Anything else gets no
-answer. Other ARP (replies, gratuitous) is absorbed and counted.
+answer. Nothing a VM says at layer 2 is learned or forwarded, so no VM can change where
+another's traffic goes; what can only be a lie is dropped and counted (`refusal`):
+ARP whose sender is not the VM (gratuitous ARP or replies claiming another's address,
+spoofed requests), neighbour advertisements for an address that is not the VM's, router
+advertisements and redirects (only the VPC router routes). Other ARP and neighbour
+discovery (announcements of the VM's own address, router solicitations) is absorbed.
+Drop: `l2` (`arp_sender_not_owned`, `neighbor_advertisement_not_owned`,
+`router_advertisement`, `redirect`).
 """
 
 from __future__ import annotations
@@ -17,14 +24,33 @@ from smartnic.packet.parse import Packet
 ARP_REQUEST = 1
 ARP_REPLY = 2
 ICMPV6 = 58
-NEIGHBOR_SOLICITATION = 135
+ROUTER_SOLICITATION, ROUTER_ADVERTISEMENT = 133, 134
+NEIGHBOR_SOLICITATION, NEIGHBOR_ADVERTISEMENT, REDIRECT = 135, 136, 137
 ROUTER_LINK_LOCAL = parse_ip("fe80:ec2::1")[1]
 
 
 def is_l2_control(pkt: Packet) -> bool:
+    """ARP and ICMPv6 router/neighbour discovery and redirects: never routed."""
     return pkt.arp is not None or (
-        pkt.ip_version == 6 and pkt.proto == ICMPV6 and pkt.icmp_type in (133, 135, 136)
+        pkt.ip_version == 6 and pkt.proto == ICMPV6
+        and ROUTER_SOLICITATION <= pkt.icmp_type <= REDIRECT
     )
+
+
+def refusal(eni: EniView, pkt: Packet) -> str | None:
+    """Why a VM's layer-2 control frame is a spoofing attempt, or None (ENI-R5, ENI-R6)."""
+    arp = pkt.arp
+    if arp is not None:
+        sender_ok = arp.sender_ip == 0 or eni.owns(4, arp.sender_ip)
+        return None if sender_ok and arp.sender_mac == eni.mac else "arp_sender_not_owned"
+    if pkt.icmp_type == ROUTER_ADVERTISEMENT:
+        return "router_advertisement"
+    if pkt.icmp_type == REDIRECT:
+        return "redirect"
+    if pkt.icmp_type == NEIGHBOR_ADVERTISEMENT and (
+            pkt.nd_target is None or not eni.owns(6, pkt.nd_target)):
+        return "neighbor_advertisement_not_owned"
+    return None
 
 
 def answer(program: Program, eni: EniView, pkt: Packet) -> list[bytes]:

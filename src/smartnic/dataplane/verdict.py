@@ -1,7 +1,8 @@
 """What the slow path says about a packet: hops (the explanation) and the final outcome.
 
 Drop stages are the scenario vocabulary (`src_sg_egress`, `no_route`, …) plus `parse` and
-`decap` for malformed input, which no policy stage ever sees.
+`decap` for malformed or forged input, which no policy stage ever sees, and `l2` for layer-2
+spoofing by a VM.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from dataclasses import asdict, dataclass
 DROP_STAGES = (
     "src_dst_check", "src_sg_egress", "no_route", "route_blackhole", "src_nacl_egress",
     "no_transit", "dst_nacl_ingress", "dst_sg_ingress", "conntrack_full", "no_destination",
-    "mtu_exceeded", "allowance_exceeded", "mirror_target_sg_ingress", "parse", "decap",
+    "mtu_exceeded", "allowance_exceeded", "mirror_target_sg_ingress", "parse", "decap", "l2",
 )
 
 PASS = "pass"

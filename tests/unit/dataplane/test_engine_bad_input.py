@@ -173,9 +173,13 @@ def test_plain_udp_on_the_underlay_is_not_overlay(cloud: Cloud) -> None:
 
 def test_sender_identity_spoofing_inner_source_is_refused_by_the_sg_sg_r9a(
         build_t1: Callable[..., Config]) -> None:
-    """host-1 claims eni-fw sent a packet with eni-a's address: sg-a membership needs eni-a."""
-    cloud = make_cloud(build_t1({"security_groups": [
-        {"id": "sg-c", "ingress": [{"proto": "tcp", "ports": "80", "peer": "sg-a"}]}]}))
+    """host-1 claims eni-fw sent a packet with eni-a's address: sg-a membership needs eni-a.
+    eni-fw is a legitimate next hop (a route targets it, RT-R8), so decap lets it forward."""
+    cloud = make_cloud(build_t1({
+        "security_groups": [
+            {"id": "sg-c", "ingress": [{"proto": "tcp", "ports": "80", "peer": "sg-a"}]}],
+        "route_tables": [{"id": "rtb-main", "routes": [
+            {"dst": "0.0.0.0/0", "target": "eni-fw"}]}]}))
     forged = _from_host1(cloud, sender_tag=cloud.program.enis["eni-fw"].tag)
     genuine = _from_host1(cloud)
     engine = cloud.hosts["host-3"]

@@ -121,7 +121,8 @@ def test_receiver_refuses_a_vni_without_peering_to_its_vpc(vni_of: str, expected
         assert [e.port for e in out] == [f"vm:{expected}"]
     else:
         assert out == []
-        assert receiver.eni_counters("eni-b")["drop.no_transit.no_peering"] == 1
+        # eni-c's own route table has no route to 10.1.1.10: no peering path (RT-R10)
+        assert receiver.eni_counters("eni-b")["drop.decap.no_route_over_peering"] == 1
 
 
 def _inner(cloud: Cloud, src_eni: str, dst: str) -> bytes:

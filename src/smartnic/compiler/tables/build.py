@@ -52,6 +52,7 @@ def _enis(program: Program, eni_index: dict[str, int]) -> dict[str, np.ndarray]:
         "eni_tag": np.array([e.tag for e in enis], np.int64),
         "eni_mtu": np.array([e.mtu for e in enis], np.int64),
         "eni_check": np.array([e.src_dst_check for e in enis], np.uint8),
+        "eni_forwards": np.array([program.may_forward(e) for e in enis], np.uint8),
         "eni_pps": np.array([e.pps_limit or 0 for e in enis], np.int64),
         "eni_mac": np.array([int.from_bytes(e.mac, "big") for e in enis], np.uint64),
         "eni_addr": np.array(ranges, np.int64).reshape(-1, 2),

@@ -5,7 +5,8 @@ Ranges `[start, end)` point into flat rule arrays. CIDR rows are (version, net_h
 mask_hi, mask_lo) as uint64; address rows (version, hi, lo).
 
 ENIs      eni_vpc, eni_subnet, eni_host, eni_tag, eni_mtu, eni_check (src/dst check),
-          eni_pps (0: no limit), eni_mac, eni_addr[start,end) -> addrs
+          eni_forwards (1: may send others' addresses, Program.may_forward), eni_pps (0: no
+          limit), eni_mac, eni_addr[start,end) -> addrs
 SGs       sg_range[E, 2 directions] -> rule columns r_*; r_kind 0 CIDR peers
           (r_peer -> peer_cidrs), 1 SG reference (r_peer -> member_addrs, r_tags ->
           member_tags); r_all_version 4/6 for 0.0.0.0/0 and ::/0 peers (SG-R20);
@@ -39,6 +40,7 @@ class PolicyTables(NamedTuple):
     eni_tag: np.ndarray
     eni_mtu: np.ndarray
     eni_check: np.ndarray
+    eni_forwards: np.ndarray
     eni_pps: np.ndarray
     eni_mac: np.ndarray
     eni_addr: np.ndarray

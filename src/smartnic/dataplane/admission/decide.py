@@ -30,7 +30,15 @@ import numpy as np
 from smartnic.compiler.tables.layout import DIRECTION_EGRESS, DIRECTION_INGRESS, PolicyTables
 from smartnic.dataplane.admission import route as rt
 from smartnic.dataplane.admission.ctops import create
-from smartnic.dataplane.admission.match import nacl_allows, owns, subnet_contains
+from smartnic.dataplane.admission.match import (
+    inside_vpc_or_peers,
+    may_send_from,
+    nacl_allows,
+    owns,
+    route_target,
+    subnet_contains,
+    vpc_contains,
+)
 from smartnic.dataplane.admission.security import SG_HIT, SG_NEW, SG_UNTRACKED, sg_decide
 from smartnic.dataplane.conntrack.arrays import ORIGIN_EGRESS, ORIGIN_INGRESS, CtArrays
 from smartnic.dataplane.conntrack.table import SMALL_SWEEP_ROWS, SWEEP_INTERVAL_S
@@ -64,6 +72,28 @@ def receive_ok(t: PolicyTables, dst: int, vpc: int, sender: int, from_gateway: b
                                       addr[0], addr[1], proto, dport, itype, icode):
         return False
     return not t.eni_check[dst] or owns(t, dst, version, addr[2], addr[3])
+
+
+@inline_kernel
+def overlay_sender_ok(t: PolicyTables, dst: int, vpc: int, sender: int, from_gateway: bool,
+                      meta: np.ndarray, addr: np.ndarray, probe: np.ndarray) -> bool:
+    """What intake.receive checks of a sender on the overlay (stage `decap`); False where it
+    may drop, so the slow path decides and counts. An ENI sends only in its own VPC's VNI,
+    from a source it may send from (ENI-R6, RT-R8), along its own route to
+    `dst` (RT-R10: across a peering from inside its VPC). From the edge (sender -1): the VPC
+    has an internet gateway, the source is no address of it or its peers, the destination
+    is `dst`'s own (a gateway route table's middlebox target is left to the slow path)."""
+    version = meta[0]
+    if sender < 0:
+        return from_gateway and not inside_vpc_or_peers(t, vpc, version, addr[0], addr[1]) \
+            and owns(t, dst, version, addr[2], addr[3])
+    if t.eni_vpc[sender] != vpc:
+        return False
+    if not may_send_from(t, sender, version, addr[0], addr[1], probe):
+        return False
+    if route_target(t, sender, version, addr[2], addr[3], probe) != dst:
+        return False
+    return t.eni_vpc[dst] == vpc or vpc_contains(t, vpc, version, addr[0], addr[1])
 
 
 @inline_kernel
@@ -123,11 +153,12 @@ def commit_side(ct: CtArrays, index: np.ndarray, free: np.ndarray, top: np.ndarr
 
 
 @inline_kernel
-def sender_checks(t: PolicyTables, eni: int, meta: np.ndarray, addr: np.ndarray) -> bool:
+def sender_checks(t: PolicyTables, eni: int, meta: np.ndarray, addr: np.ndarray,
+                  probe: np.ndarray) -> bool:
     """allowance, reserved_service and src_dst_check: anything but a plain pass punts."""
     if t.eni_pps[eni] > 0 or rt.is_service(t, eni, meta, addr):
         return False
-    return not t.eni_check[eni] or owns(t, eni, meta[0], addr[0], addr[1])
+    return may_send_from(t, eni, meta[0], addr[0], addr[1], probe)
 
 
 @inline_kernel
@@ -143,7 +174,7 @@ def decide_vm_packet(t: PolicyTables, local_host: int, ct_eni_of: np.ndarray, ct
     out[O_CODE] = PUNT
     out[O_NEW] = 0
     out[O_SWEEP] = -1
-    if not sender_checks(t, eni, meta, addr):
+    if not sender_checks(t, eni, meta, addr, probe):
         return
     src_ct = ct_eni_of[eni]
     status = sg_decide(t, ct, index, src_ct, eni, DIRECTION_EGRESS, meta, addr, -1, now_s,
@@ -186,11 +217,13 @@ def decide_underlay_packet(t: PolicyTables, ct_eni_of: np.ndarray, ct: CtArrays,
                            vpc: int, from_gateway: bool, meta: np.ndarray, addr: np.ndarray,
                            now_s: float, out: np.ndarray, scratch: np.ndarray,
                            results: np.ndarray) -> None:
-    """The receiving stages for one packet from the underlay (`sender` -1: not an ENI)."""
+    """The receiving stages for one packet from the underlay (`sender` -1: the edge)."""
     fwd, rev, res = scratch[0], scratch[1], results[0]
     out[O_CODE] = PUNT
     out[O_NEW] = 0
     out[O_SWEEP] = -1
+    if not overlay_sender_ok(t, dst, vpc, sender, from_gateway, meta, addr, scratch[4]):
+        return
     if t.eni_pps[dst] > 0 or not receive_ok(t, dst, vpc, sender, from_gateway, meta, addr):
         return
     dst_ct = ct_eni_of[dst]

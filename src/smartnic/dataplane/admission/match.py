@@ -14,7 +14,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from smartnic.compiler.tables.layout import PolicyTables
+from smartnic.compiler.tables.layout import (
+    ROUTE_ENI,
+    ROUTE_LOCAL,
+    ROUTE_PEERING,
+    PolicyTables,
+)
 from smartnic.dataplane.conntrack import index as ix
 from smartnic.dataplane.kernel import inline_kernel
 
@@ -156,3 +161,53 @@ def vpc_contains(t: PolicyTables, vpc: int, version: int, hi: np.uint64, lo: np.
                    hi, lo):
             return True
     return False
+
+
+@inline_kernel
+def route_target(t: PolicyTables, eni: int, version: int, hi: np.uint64, lo: np.uint64,
+                 probe: np.ndarray) -> int:
+    """The ENI `eni`'s own route stage sends this destination to, or -1 (a gateway, no
+    route, a blackhole, an address no ENI holds): intake.sender_route for the kernels."""
+    subnet, vpc = t.eni_subnet[eni], t.eni_vpc[eni]
+    if subnet_contains(t, subnet, version, hi, lo):
+        return owner_of(t, vpc, version, hi, lo, probe)
+    route = route_lookup(t, t.sub_rtb[subnet], version, hi, lo)
+    if route < 0:
+        return -1
+    kind = t.t_kind[route]
+    if kind == ROUTE_LOCAL:
+        return owner_of(t, vpc, version, hi, lo, probe)
+    if kind == ROUTE_ENI:
+        return int(t.t_eni[route])
+    if kind == ROUTE_PEERING and vpc_contains(t, t.t_vpc[route], version, hi, lo):
+        return owner_of(t, t.t_vpc[route], version, hi, lo, probe)
+    return -1
+
+
+@inline_kernel
+def inside_vpc_or_peers(t: PolicyTables, vpc: int, version: int, hi: np.uint64,
+                        lo: np.uint64) -> bool:
+    """The address belongs to `vpc` or to a VPC peered with it."""
+    for other in range(t.peered.shape[0]):
+        if (other == vpc or t.peered[vpc, other]) and vpc_contains(t, other, version, hi, lo):
+            return True
+    return False
+
+
+@inline_kernel
+def may_send_from(t: PolicyTables, eni: int, version: int, hi: np.uint64, lo: np.uint64,
+                  probe: np.ndarray) -> bool:
+    """Program.may_send_from: its own address; with the check off, an address no ENI of its
+    VPC or a peered VPC holds, or any as a route target (a legitimate next hop, RT-R8)."""
+    if owns(t, eni, version, hi, lo):
+        return True
+    if t.eni_check[eni]:
+        return False
+    if t.eni_forwards[eni]:
+        return True
+    vpc = t.eni_vpc[eni]
+    for other in range(t.peered.shape[0]):
+        if (other == vpc or t.peered[vpc, other]) and owner_of(t, other, version, hi, lo,
+                                                                 probe) >= 0:
+            return False
+    return True

@@ -6,8 +6,12 @@ Underlay side (`classify_underlay`): the outer Ethernet/IPv4/UDP go through the 
 passes (checksums included), then `tunnel` reads VXLAN-GBP or Geneve carrying only our
 sender-tag option, and `admit` applies the checks of `intake.receive`: addressed to this
 host, from a known host (or the edge), a known VNI, a sender tag living on the outer
-source host (the gateway tag only from the edge), a receiver ENI of this host named by the
-inner destination MAC. A failing check is PUNT_ADMISSION: the slow path drops and counts.
+source host and belonging to the VNI's VPC (the gateway tag only from the edge), a receiver
+ENI of this host named by the inner destination MAC. A failing check is PUNT_ADMISSION: the
+slow path drops and counts. What the sender may send (its inner source, its route to the
+receiver) depends on the inner packet: admission checks it for new flows (flow entries
+exist only for flows that passed it, and the key holds every input of the check).
+ICMPv6 redirects are punted like neighbour discovery (PUNT_L2): the engine drops them.
 Plain VXLAN (kernel peers: the sender is found by inner MAC, which the flow key does not
 hold) and Geneve OAM are punted too. Then the inner frame — from its Ethernet header to
 the end of the UDP datagram, as `decapsulate` cuts it — goes through the parse passes.
@@ -40,6 +44,7 @@ from smartnic.dataplane.kernel import kernel
 VXLAN_PORT, GENEVE_PORT = 4789, 6081
 GATEWAY_TAG, UNKNOWN_TAG = 0xFFFE, 0
 SENDER_OPTION_CLASS = 0xFF01
+ICMPV6_REDIRECT = 137
 KIND_HOST, KIND_VNI, KIND_MAC = 1, 2, 3  # key spaces of Admission.lookup_keys
 _KIND_SHIFT = 56
 
@@ -50,6 +55,7 @@ class Admission(NamedTuple):
     lookup_keys: np.ndarray  # int64 sorted: kind << 56 | host IPv4 / VNI / local ENI MAC
     lookup_values: np.ndarray  # int64: host number / 1 / the ENI's tag
     tag_host: np.ndarray  # int64[65536]: host number of the ENI with that tag, or -1
+    tag_vni: np.ndarray  # int64[65536]: VNI of the VPC of the ENI with that tag, or -1
     own: np.ndarray  # int64[2]: own underlay IPv4, the edge's
 
 
@@ -78,7 +84,8 @@ def classify_underlay(buf: np.ndarray, start: np.ndarray, length: np.ndarray,
     p.parse_l4(buf, info, keys, count, UNDERLAY_SIDE)
     p.verify_checksums(buf, info, count)
     tunnel(buf, info, keys, count, adm.own[0])
-    admit(buf, info, keys, count, adm.lookup_keys, adm.lookup_values, adm.tag_host, adm.own[1])
+    admit(buf, info, keys, count, adm.lookup_keys, adm.lookup_values, adm.tag_host,
+          adm.tag_vni, adm.own[1])
     _parse(buf, info, keys, count, UNDERLAY_SIDE)
 
 
@@ -86,8 +93,19 @@ def classify_underlay(buf: np.ndarray, start: np.ndarray, length: np.ndarray,
 def _parse(buf: np.ndarray, info: np.ndarray, keys: np.ndarray, count: int, side: int) -> None:
     p.parse_l3(buf, info, keys, count)
     p.parse_l4(buf, info, keys, count, side)
+    _punt_redirects(info, count)
     p.verify_checksums(buf, info, count)
     hash_keys(keys, info, count)
+
+
+@kernel
+def _punt_redirects(info: np.ndarray, count: int) -> None:
+    """ICMPv6 redirects (type 137) go to the engine's layer-2 handling, never routed."""
+    for i in range(count):
+        if (info[I_STATUS, i] == p.OK) & (info[I_VERSION, i] == 6) & (
+                info[I_PROTO, i] == p.PROTO_ICMPV6):
+            if (info[I_L4_WORD, i] >> 24) & 0xFF == ICMPV6_REDIRECT:
+                info[I_STATUS, i] = p.PUNT_L2
 
 
 @kernel
@@ -145,7 +163,7 @@ def _geneve_tag(buf: np.ndarray, at: int, end: int) -> tuple[int, int]:
 @kernel
 def admit(buf: np.ndarray, info: np.ndarray, keys: np.ndarray, count: int,
           lookup_keys: np.ndarray, lookup_values: np.ndarray, tag_host: np.ndarray,
-          edge_ip: int) -> None:
+          tag_vni: np.ndarray, edge_ip: int) -> None:
     """`intake.receive`'s checks on source host, VNI and sender; the receiver's tag → w6.
     Packets of a burst share their outer identity: the last verdict is reused for them."""
     last_w5, last_tag, last_mac, last_receiver = np.uint64(0), np.int64(-1), -1, -1
@@ -157,7 +175,7 @@ def admit(buf: np.ndarray, info: np.ndarray, keys: np.ndarray, count: int,
         if (keys[i, 5] != last_w5) | (tag != last_tag) | (mac != last_mac):
             last_w5, last_tag, last_mac = keys[i, 5], tag, mac
             last_receiver = _admitted_receiver(keys[i, 5], int(tag), mac, lookup_keys,
-                                               lookup_values, tag_host, edge_ip)
+                                               lookup_values, tag_host, tag_vni, edge_ip)
         if last_receiver >= 0:
             keys[i, 6] = np.uint64((tag << 16) | last_receiver)
         else:
@@ -166,7 +184,8 @@ def admit(buf: np.ndarray, info: np.ndarray, keys: np.ndarray, count: int,
 
 @kernel
 def _admitted_receiver(w5: np.uint64, tag: int, mac: int, lookup_keys: np.ndarray,
-                       lookup_values: np.ndarray, tag_host: np.ndarray, edge_ip: int) -> int:
+                       lookup_values: np.ndarray, tag_host: np.ndarray, tag_vni: np.ndarray,
+                       edge_ip: int) -> int:
     """The receiver's tag when source host, VNI and sender pass, else -1."""
     source, vni = np.int64(w5 >> np.uint64(32)), np.int64(w5) & 0xFFFFFF
     queries = (KIND_HOST << _KIND_SHIFT | source, KIND_VNI << _KIND_SHIFT | vni,
@@ -193,5 +212,6 @@ def _admitted_receiver(w5: np.uint64, tag: int, mac: int, lookup_keys: np.ndarra
     if tag == GATEWAY_TAG:
         sender_ok = source == edge_ip
     else:
-        sender_ok = (tag != UNKNOWN_TAG) & (host >= 0) & (tag_host[tag] == host)
+        sender_ok = (tag != UNKNOWN_TAG) & (host >= 0) & (tag_host[tag] == host) & (
+            tag_vni[tag] == vni)
     return receiver if sender_ok & (known_vni >= 0) else -1

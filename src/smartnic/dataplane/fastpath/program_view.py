@@ -2,8 +2,9 @@
 
 Inputs: the Program, this engine's host id and underlay IPv4, the port numbering.
 Outputs: `generation`; `admission` (classify.Admission: one sorted table of host underlay
-IPs, known VNIs and this host's ENI MACs, the host of every ENI tag); `vm_ports`: port number of
-each local ENI → (MAC as int, tag), for the source-MAC check and the VM-side key.
+IPs, known VNIs and this host's ENI MACs; the host and the VPC's VNI of every ENI tag);
+`vm_ports`: port number of each local ENI → (MAC as int, tag), for the source-MAC check
+and the VM-side key.
 
 Example:
     view = ProgramView(program, "host-1", own_ip, fast.port_index)
@@ -35,10 +36,11 @@ class ProgramView:
 
 def admission(program: Program, host_id: str, own_ip: int) -> Admission:
     host_numbers = {host: number for number, host in enumerate(sorted(program.hosts))}
-    tag_host = np.full(TAGS, -1, np.int64)
+    tag_host, tag_vni = np.full(TAGS, -1, np.int64), np.full(TAGS, -1, np.int64)
     for tag, eni in program.eni_by_tag.items():
         if 0 <= tag < TAGS and eni.host_id in host_numbers:
             tag_host[tag] = host_numbers[eni.host_id]
+            tag_vni[tag] = program.vpcs[eni.vpc_id].vni
     pairs = [(KIND_HOST << _SHIFT | ip, host_numbers[host])
              for ip, host in program.host_by_underlay.items()]
     pairs += [(KIND_VNI << _SHIFT | vni, 1) for vni in program.vpc_by_vni]
@@ -48,5 +50,6 @@ def admission(program: Program, host_id: str, own_ip: int) -> Admission:
     return Admission(
         lookup_keys=np.array([k for k, _ in pairs], np.int64),
         lookup_values=np.array([v for _, v in pairs], np.int64),
-        tag_host=tag_host, own=np.array([own_ip, program.edge_underlay_ip], np.int64),
+        tag_host=tag_host, tag_vni=tag_vni,
+        own=np.array([own_ip, program.edge_underlay_ip], np.int64),
     )

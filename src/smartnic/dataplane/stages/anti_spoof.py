@@ -2,8 +2,13 @@
 
 On the sending side a packet whose source is none of the ENI's addresses is dropped; on the
 receiving side a packet whose destination is none of them. Disabled per ENI for NAT,
-routing and firewall appliances (middlebox routes, RT-R8).
-Drop: `src_dst_check` (reasons `source_not_owned`, `destination_not_owned`).
+routing and firewall appliances (middlebox routes, RT-R8). With the check disabled an ENI
+may send from addresses no interface of its VPC (or a peered VPC) holds, but from another
+interface's address only when a route of its VPC targets it — a legitimate next hop
+(`Program.may_send_from`): no VM poses as its neighbour, so no reply is stolen. Receivers
+make the same check again on the overlay (intake.py), since the sending host may lie.
+Drop: `src_dst_check` (reasons `source_not_owned`, `source_of_another_interface`,
+`destination_not_owned`).
 """
 
 from __future__ import annotations
@@ -20,10 +25,14 @@ def check_source(ctx: EngineContext, walk: Walk) -> bool:
     address = format_ip(pkt.ip_version, pkt.src_ip)
     if eni.owns(pkt.ip_version, pkt.src_ip):
         return walk.passed(STAGE, f"source {address} belongs to {eni.id}")
-    if not eni.src_dst_check:
+    if eni.src_dst_check:
+        return walk.dropped(STAGE, STAGE, "source_not_owned",
+                            f"source {address} is not an address of {eni.id} (ENI-R6)", eni=eni)
+    if ctx.program.may_send_from(eni, pkt.ip_version, pkt.src_ip):
         return walk.passed(STAGE, f"source {address} is not {eni.id}'s, check disabled")
-    return walk.dropped(STAGE, STAGE, "source_not_owned",
-                        f"source {address} is not an address of {eni.id} (ENI-R6)", eni=eni)
+    return walk.dropped(STAGE, STAGE, "source_of_another_interface",
+                        f"source {address} belongs to another interface and no route of "
+                        f"{eni.vpc_id} targets {eni.id} (ENI-R6, RT-R8)", eni=eni)
 
 
 def check_destination(ctx: EngineContext, walk: Walk) -> bool:
