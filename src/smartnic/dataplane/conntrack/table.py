@@ -11,6 +11,13 @@ Entries outlive policy changes (SG-R22); they expire after the idle timeout of t
 Expired rows are freed lazily on lookup and by sweeps when an ENI reaches its capacity;
 sweeps of a large ENI run at most once per second of clock time, so an entry may hold its
 place for up to a second after it expired.
+
+Growth happens here, in Python, never inside a kernel: rows double (up to `max_rows`)
+when a create finds no free row or `reserve` asks for more, the per-ENI arrays double when
+an ENI is configured past their length. Either replaces arrays in `self.arrays`, the
+index and the free stack, so callers fetch them (`arrays`, `bulk()`) after `reserve` and
+never keep them across a growth. The free stack always holds every row not live
+(rows.py: what bounds the kernels' pushes and pops).
 """
 
 from __future__ import annotations
@@ -50,11 +57,13 @@ class ConntrackTable:
     _deleted: int  # tombstones in the index since the last rebuild (set in _allocate)
 
     def __init__(self, rows_hint: int = INITIAL_ROWS, max_rows: int = MAX_ROWS) -> None:
+        if max_rows < 1:
+            raise ValueError(f"max_rows must be positive, got {max_rows}")
         self.max_rows = max_rows
         self.tcp_columns = TCP_STATE_COLUMN
         self._enis: dict[str, int] = {}  # ENI id -> index into the per-ENI arrays
         self._names: list[str] = []
-        self._allocate(max(16, rows_hint))
+        self._allocate(min(max(16, rows_hint), max_rows))
 
     # -- ENIs ----------------------------------------------------------------------------
     def configure_eni(self, eni_id: str, capacity: int, timeouts: ConntrackTimeouts) -> None:
@@ -152,7 +161,8 @@ class ConntrackTable:
         return self.arrays, self._index, self._free, self._top
 
     def reserve(self, rows_needed: int) -> None:
-        """Make sure `rows_needed` rows are free (kernels cannot grow the arrays)."""
+        """Make sure `rows_needed` rows are free (kernels cannot grow the arrays), as far as
+        `max_rows` allows: kernels still check the stack before they pop."""
         while self._top[0] < rows_needed and self._grow_rows():
             pass
 
