@@ -98,11 +98,12 @@ def walk_rx(ring32: np.ndarray, ring16: np.ndarray, ring8: np.ndarray, pkt: int,
     A row is (frame start, frame length, flags, 802.1Q tag as TPID << 16 | TCI). Returns
     the offset of the next packet. The caller has already seen the block's status as
     TP_STATUS_USER (the call boundary orders that read before these). `end` is the
-    block's end (≤ the ring's length): a packet header or frame that would reach past it
-    is never read, only returned as RX_SKIP (a header the kernel cannot have written).
+    block's end (≤ the ring's length): a packet header that would reach past it or is not
+    TPACKET_ALIGNMENT-aligned is never read, and a frame reaching past it never returned:
+    both come back as RX_SKIP (headers the kernel cannot have written).
     """
     for row in range(first_row, first_row + count):
-        if (pkt < 0) | (pkt + TPACKET3_HDRLEN > end):
+        if (pkt < 0) | (pkt + TPACKET3_HDRLEN > end) | (pkt % TPACKET_ALIGNMENT != 0):
             rows[row, 0], rows[row, 1], rows[row, 2], rows[row, 3] = 0, 0, RX_SKIP, 0
             continue
         status = ring32[(pkt + PKT_STATUS) >> 2]
@@ -138,7 +139,7 @@ def walk_rx_py(ring: bytes | bytearray | memoryview, pkt: int, end: int,
     """Pure-Python twin of `walk_rx`: the rows as a list, and the next packet offset."""
     rows: list[tuple[int, int, int, int]] = []
     for _ in range(count):
-        if pkt < 0 or pkt + TPACKET3_HDRLEN > end:
+        if pkt < 0 or pkt + TPACKET3_HDRLEN > end or pkt % TPACKET_ALIGNMENT:
             rows.append((0, 0, RX_SKIP, 0))
             continue
         nxt, snaplen, length, status, mac = struct.unpack_from("=I8xIIIH", ring, pkt)
