@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 # kernel VXLAN, captures, traffic tools, OVS).
 SYSTEM_PACKAGES := iproute2 nftables tshark tcpdump iperf3 iputils-ping curl openvswitch-switch procps
 
-.PHONY: demo test bench lint system-deps clean
+.PHONY: demo test test-checked test-checked-run bench lint system-deps clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,10 +19,29 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/smartnic demo $(ARGS)
 
-# Kernels are compiled once before the suite (not by every worker on its first packet).
+# Kernels are compiled once before the suite (not by every worker on its first packet), in
+# both modes side by side (numba compiles on one core): normal, and bounds-checked
+# (NUMBA_BOUNDSCHECK=1: numba checks every array index; its own kernel cache, see
+# smartnic/numba_cache.py). The whole suite runs, then the tests marked `boundscheck`
+# run again bounds-checked (docs/architecture.md, "Memory safety of the kernels").
+CHECKED := NUMBA_BOUNDSCHECK=1
+PYTEST := $(BIN)/pytest -n 2 --dist loadgroup
+
 test: $(STAMP) system-deps
-	$(BIN)/python -m smartnic.dataplane.warmup
-	$(BIN)/pytest -n 2 --dist loadgroup $(ARGS)
+	@$(CHECKED) $(BIN)/python -m smartnic.dataplane.warmup & checked=$$!; \
+	$(BIN)/python -m smartnic.dataplane.warmup; normal=$$?; \
+	wait $$checked && [ $$normal = 0 ]
+	$(PYTEST) $(ARGS)
+	$(MAKE) --no-print-directory test-checked-run
+
+# Only the bounds-checked run (ARGS narrows it as for `make test`).
+test-checked: $(STAMP)
+	$(CHECKED) $(BIN)/python -m smartnic.dataplane.warmup
+	$(MAKE) --no-print-directory test-checked-run
+
+# pytest exits 5 when ARGS selects no marked test: nothing to check there.
+test-checked-run:
+	$(CHECKED) $(PYTEST) -m boundscheck $(ARGS) || [ $$? = 5 ]
 
 bench: $(STAMP) system-deps
 	$(BIN)/python -m smartnic.dataplane.warmup

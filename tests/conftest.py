@@ -89,3 +89,17 @@ def build_t1() -> Callable[..., Config]:
 @pytest.fixture
 def clock() -> VirtualClock:
     return VirtualClock()
+
+
+# Tests that also run with numba's bounds checking on (NUMBA_BOUNDSCHECK=1, a second
+# pytest run of `make test`, docs/architecture.md): every property test and the fuzzers
+# that feed the kernels arbitrary bytes. New test modules may mark themselves instead.
+BOUNDS_CHECKED = ("tests/property/", "tests/unit/packet/test_packet_fuzz.py",
+                  "tests/unit/dataplane/test_engine_fuzz.py",
+                  "tests/unit/fastpath/test_classify_", "tests/unit/ports/")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.nodeid.startswith(BOUNDS_CHECKED):
+            item.add_marker(pytest.mark.boundscheck)

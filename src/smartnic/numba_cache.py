@@ -6,6 +6,13 @@ load stale code. The cache therefore lives under
 `~/.cache/smartnic/numba/<hash of the kernel sources>` (XDG_CACHE_HOME respected; an
 explicit NUMBA_CACHE_DIR wins): a changed kernel compiles everything afresh.
 
+Bounds-checked mode (NUMBA_BOUNDSCHECK=1, see docs/architecture.md) compiles different
+code under the same sources, and numba's cache index does not record the setting, so that
+mode keeps its kernels in a `boundscheck` directory inside the chosen one (the default or
+an explicit NUMBA_CACHE_DIR), and that name is reserved to it: the two modes never load
+each other's kernels. The choice is written back to NUMBA_CACHE_DIR, which child
+processes (test workers, engines) inherit and resolve the same way.
+
 The kernel sources are every module that compiles kernels (imports numba or
 `smartnic.dataplane.kernel`) and every module those import from at module level,
 transitively: whatever a kernel can inline or read as a constant. A change to the command
@@ -18,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+from collections.abc import Mapping
 from pathlib import Path
 
 PACKAGE_ROOT = Path(__file__).resolve().parent
@@ -69,8 +77,33 @@ def source_digest() -> str:
     return digest.hexdigest()[:16]
 
 
+CHECKED_DIR = "boundscheck"  # reserved for the bounds-checked mode's kernels
+Environ = Mapping[str, str]
+
+
+def bounds_checked(environ: Environ = os.environ) -> bool:
+    """Whether numba compiles index checks into every kernel (it reads the variable as an
+    int; 0 or unset: off)."""
+    value = environ.get("NUMBA_BOUNDSCHECK", "").strip()
+    try:
+        return int(value) != 0
+    except ValueError:
+        return False
+
+
+def cache_dir(environ: Environ = os.environ) -> Path:
+    """The cache directory for the mode and explicit directory of `environ`."""
+    explicit = environ.get("NUMBA_CACHE_DIR")
+    if explicit:
+        chosen = Path(explicit)
+    else:
+        base = Path(environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+        chosen = base / "smartnic" / "numba" / source_digest()
+    if bounds_checked(environ):
+        return chosen if chosen.name == CHECKED_DIR else chosen / CHECKED_DIR
+    # a checked-mode directory inherited by a process that does not check: its parent
+    return chosen.parent if chosen.name == CHECKED_DIR else chosen
+
+
 def configure() -> None:
-    if os.environ.get("NUMBA_CACHE_DIR"):
-        return
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    os.environ["NUMBA_CACHE_DIR"] = str(base / "smartnic" / "numba" / source_digest())
+    os.environ["NUMBA_CACHE_DIR"] = str(cache_dir())

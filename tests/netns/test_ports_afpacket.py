@@ -249,8 +249,10 @@ def _synthetic_block() -> tuple[np.ndarray, int, int]:
 def test_ring_walk_kernel_matches_its_python_twin() -> None:
     ring, first, count = _synthetic_block()
     rows = np.zeros((count, 4), dtype=np.int64)
-    after = tp.walk_rx(ring.view(np.uint32), ring.view(np.uint16), ring, first, count, rows, 0)
-    expected, expected_after = tp.walk_rx_py(ring.data, first, count)
+    end = ring.shape[0]
+    after = tp.walk_rx(ring.view(np.uint32), ring.view(np.uint16), ring, first, end, count,
+                       rows, 0)
+    expected, expected_after = tp.walk_rx_py(ring.data, first, end, count)
     assert [tuple(row) for row in rows.tolist()] == expected
     assert after == expected_after
     assert [row[2] for row in expected] == [0, tp.RX_SKIP, tp.RX_VLAN | tp.RX_CSUM_PARTIAL,

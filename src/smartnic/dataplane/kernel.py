@@ -6,6 +6,12 @@ undecorated function stays reachable as `.py_func`, the oracle the tests compare
 Compiled code is cached on disk (`cache=True`), so only the first run pays for compilation.
 
 The cache directory is chosen in smartnic/numba_cache.py (see there why).
+
+Compiled kernels check no index: one outside its array reads or writes whatever memory is
+there. What bounds each index is written down where the kernel is (and summed up in
+docs/architecture.md, "Memory safety of the kernels"); with NUMBA_BOUNDSCHECK=1 numba
+compiles a check into every index instead, the mode `make test` also runs the property,
+fuzz, flood and table state-machine tests in.
 """
 
 from __future__ import annotations

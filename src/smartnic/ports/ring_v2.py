@@ -8,6 +8,9 @@ ready slot up to `max_frames` with one numba walk, then hands the slots back.
 Slot layout (tpacket2_hdr, 32 bytes): status u32 @0, len @4, snaplen @8, mac u16 @12,
 net @14, sec @16, nsec @20, vlan_tci u16 @24, vlan_tpid @26; the sockaddr_ll follows at
 32 (sll_pkttype at 42). Slots must hold the largest frame: sized from the MTU.
+Bounds: `first` is taken modulo the slots, every header field read lies inside the slot
+(slots are at least V2_HEADER_BYTES long), and a frame the header places past the slot's
+end is returned as RX_SKIP, never read.
 """
 
 from __future__ import annotations
@@ -30,18 +33,22 @@ V2_HEADER_BYTES = 32 + 20  # header + sockaddr_ll, before the frame (aligned bel
 @numba.njit(cache=True, nogil=True)
 def walk_rx_v2(ring32: np.ndarray, ring16: np.ndarray, ring8: np.ndarray, first: int,
                slot_bytes: int, slots: int, max_frames: int, rows: np.ndarray) -> int:
-    """Rows (start, length, flags, tag) of the ready slots from `first`; returns how many."""
+    """Rows (start, length, flags, tag) of the ready slots from `first`; returns how many.
+    A frame the slot's header places outside the slot is returned as RX_SKIP."""
     count = 0
-    slot = first
+    slot = first % slots
     while count < max_frames:
         base = slot * slot_bytes
         status = ring32[(base + V2_STATUS) >> 2]
         if status & tp.TP_STATUS_USER == 0:
             break
-        snaplen = ring32[(base + V2_SNAPLEN) >> 2]
+        snaplen = np.int64(ring32[(base + V2_SNAPLEN) >> 2])
+        mac = np.int64(ring16[(base + V2_MAC) >> 1])
         flag = 0
         tag = 0
-        if ring8[base + V2_SLL_PKTTYPE] == tp.PACKET_OUTGOING:
+        if mac + snaplen > slot_bytes:
+            flag = tp.RX_SKIP
+        elif ring8[base + V2_SLL_PKTTYPE] == tp.PACKET_OUTGOING:
             flag = tp.RX_SKIP
         elif snaplen != ring32[(base + V2_LEN) >> 2]:
             flag = tp.RX_SKIP
@@ -54,7 +61,7 @@ def walk_rx_v2(ring32: np.ndarray, ring16: np.ndarray, ring8: np.ndarray, first:
                 if status & tp.TP_STATUS_VLAN_TPID_VALID:
                     tpid = int(ring16[(base + V2_VLAN_TPID) >> 1])
                 tag = (int(tpid) << 16) | int(ring16[(base + V2_VLAN_TCI) >> 1])
-        rows[count, 0] = base + ring16[(base + V2_MAC) >> 1]
+        rows[count, 0] = base + mac
         rows[count, 1] = snaplen
         rows[count, 2] = flag
         rows[count, 3] = tag

@@ -93,8 +93,8 @@ class RxRing:
             if self._block_done == 0:
                 self._block_pkt = base + _U32(ring, base + tp.BLOCK_FIRST_PKT)[0]
             take = min(total - self._block_done, max_frames - len(frames))
-            self._block_pkt = tp.walk_rx(self._u32, self._u16, self._u8, self._block_pkt, take,
-                                         self._rows, 0)
+            self._block_pkt = tp.walk_rx(self._u32, self._u16, self._u8, self._block_pkt,
+                                         base + self._block_size, take, self._rows, 0)
             copy_out(self.map, self._rows[:take], frames, counters)
             self._block_done += take
             if self._block_done < total:

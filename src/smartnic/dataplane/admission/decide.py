@@ -203,6 +203,8 @@ def decide_vm_packet(t: PolicyTables, local_host: int, ct_eni_of: np.ndarray, ct
     if (status == SG_NEW and not has_room(ct, src_ct)) or (
             dst_status == SG_NEW and not has_room(ct, dst_ct)):
         return  # the slow path sweeps, or explains the refusal with its records
+    if top[0] < (status == SG_NEW) + (dst_status == SG_NEW):
+        return  # no free row for both sides (the table at max_rows): never half a decision
     commit_side(ct, index, free, top, status, res, fwd, src_ct, meta[1], ORIGIN_EGRESS, now_s,
                 tcp_columns, out, O_SRC_CT, NEW_SENDER)
     commit_side(ct, index, free, top, dst_status, dst_res, dst_fwd, dst_ct, meta[1],
@@ -236,9 +238,9 @@ def decide_underlay_packet(t: PolicyTables, ct_eni_of: np.ndarray, ct: CtArrays,
         return
     out[O_DST] = dst
     no_reference(out, O_SRC_CT)
-    commit_side(ct, index, free, top, status, res, fwd, dst_ct, meta[1], ORIGIN_INGRESS, now_s,
-                tcp_columns, out, O_DST_CT, NEW_RECEIVER)
-    out[O_CODE] = ADMIT_LOCAL
+    if commit_side(ct, index, free, top, status, res, fwd, dst_ct, meta[1], ORIGIN_INGRESS,
+                   now_s, tcp_columns, out, O_DST_CT, NEW_RECEIVER):
+        out[O_CODE] = ADMIT_LOCAL  # else no free row (max_rows): the slow path refuses
 
 
 @refcount_free_kernel

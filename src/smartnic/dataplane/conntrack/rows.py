@@ -2,6 +2,12 @@
 
 A freed row leaves the index, stops being live and gets a new incarnation, so every
 reference to the connection it held (a cached flow action) sees it gone.
+
+Bounds. Every row is exactly once either live or on the free stack, and the stack is as
+long as the rows (ConntrackTable keeps both true across growth): a pop happens only
+when `top[0] > 0` (callers check), a push only for a live row (`free_row` ignores a row
+already free), so `0 <= top[0] <= rows` always. Rows come from the stack or the index;
+ENI numbers from ConntrackTable's registry, below the per-ENI arrays' length.
 """
 
 from __future__ import annotations
@@ -58,6 +64,10 @@ def fill_row(ct: CtArrays, index: np.ndarray, row: int, words: np.ndarray, eni: 
 @inline_kernel
 def free_row(ct: CtArrays, index: np.ndarray, free: np.ndarray, top: np.ndarray,
              row: int) -> None:
+    """Free a live row (a row already free is left alone: pushing it twice would overrun
+    the stack)."""
+    if ct.live[row] != 1:
+        return
     ix.delete(index, ct.key, row)
     ct.live[row] = 0
     ct.eni_count[ct.eni[row]] -= 1

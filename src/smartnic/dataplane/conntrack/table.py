@@ -8,9 +8,17 @@ whether it is a reply), new entries, and per-ENI counters `conntrack_allowance_e
 / `conntrack_allowance_available` (SG-R25).
 
 Entries outlive policy changes (SG-R22); they expire after the idle timeout of their state.
-Expired rows are freed lazily on lookup and by sweeps when an ENI reaches its capacity;
-sweeps of a large ENI run at most once per second of clock time, so an entry may hold its
-place for up to a second after it expired.
+Expired rows are freed lazily on lookup and by sweeps when an ENI reaches its capacity
+(or the table its `max_rows`: then every ENI is swept); sweeps of a large ENI, and of the
+whole table, run at most once per second of clock time, so an entry may hold its place
+for up to a second after it expired.
+
+Growth happens here, in Python, never inside a kernel: rows double (up to `max_rows`)
+when a create finds no free row or `reserve` asks for more, the per-ENI arrays double when
+an ENI is configured past their length. Either replaces arrays in `self.arrays`, the
+index and the free stack, so callers fetch them (`arrays`, `bulk()`) after `reserve` and
+never keep them across a growth. The free stack always holds every row not live
+(rows.py: what bounds the kernels' pushes and pops).
 """
 
 from __future__ import annotations
@@ -50,11 +58,14 @@ class ConntrackTable:
     _deleted: int  # tombstones in the index since the last rebuild (set in _allocate)
 
     def __init__(self, rows_hint: int = INITIAL_ROWS, max_rows: int = MAX_ROWS) -> None:
+        if max_rows < 1:
+            raise ValueError(f"max_rows must be positive, got {max_rows}")
         self.max_rows = max_rows
         self.tcp_columns = TCP_STATE_COLUMN
         self._enis: dict[str, int] = {}  # ENI id -> index into the per-ENI arrays
+        self._all_swept_s = -np.inf  # last sweep of every ENI at max_rows
         self._names: list[str] = []
-        self._allocate(max(16, rows_hint))
+        self._allocate(min(max(16, rows_hint), max_rows))
 
     # -- ENIs ----------------------------------------------------------------------------
     def configure_eni(self, eni_id: str, capacity: int, timeouts: ConntrackTimeouts) -> None:
@@ -104,7 +115,7 @@ class ConntrackTable:
             self._free_row(old)  # a reopened connection replaces the finished one
         if ct.eni_count[eni] >= ct.eni_capacity[eni]:
             self.sweep(eni, now_s)
-        row = self._take_row() if ct.eni_count[eni] < ct.eni_capacity[eni] else -1
+        row = self._take_row(now_s) if ct.eni_count[eni] < ct.eni_capacity[eni] else -1
         if row < 0:
             self.arrays.eni_exceeded[eni] += 1
             return None
@@ -152,7 +163,8 @@ class ConntrackTable:
         return self.arrays, self._index, self._free, self._top
 
     def reserve(self, rows_needed: int) -> None:
-        """Make sure `rows_needed` rows are free (kernels cannot grow the arrays)."""
+        """Make sure `rows_needed` rows are free (kernels cannot grow the arrays), as far as
+        `max_rows` allows: kernels still check the stack before they pop."""
         while self._top[0] < rows_needed and self._grow_rows():
             pass
 
@@ -180,9 +192,13 @@ class ConntrackTable:
             ix.rebuild(self._index, self.arrays.key, self.arrays.live)
             self._deleted = 0
 
-    def _take_row(self) -> int:
+    def _take_row(self, now_s: float) -> int:
+        """A free row: from the stack, after growing it, or — at `max_rows` — after freeing
+        every ENI's expired rows (at most once per SWEEP_INTERVAL_S); -1 when none."""
         if self._top[0] == 0 and not self._grow_rows():
-            return -1
+            self._sweep_all(now_s)
+            if self._top[0] == 0:
+                return -1
         self._top[0] -= 1
         return int(self._free[self._top[0]])
 
@@ -193,12 +209,20 @@ class ConntrackTable:
     def sweep(self, eni: int, now_s: float) -> None:
         """Free the expired rows of ENI index `eni` when due (a full small ENI always; a
         large one at most once per SWEEP_INTERVAL_S); `create` calls it on a full ENI."""
+        if not 0 <= eni < len(self._names):
+            raise ValueError(f"no ENI number {eni}")
         ct = self.arrays
         if ct.eni_count[eni] > SMALL_SWEEP_ROWS and now_s - ct.eni_swept_s[eni] < (
                 SWEEP_INTERVAL_S):
             return
         ct.eni_swept_s[eni] = now_s
         self._deleted += rows.sweep(ct, self._index, self._free, self._top, eni, now_s)
+
+    def _sweep_all(self, now_s: float) -> None:
+        if now_s - self._all_swept_s < SWEEP_INTERVAL_S:
+            return
+        self._all_swept_s = now_s
+        self._deleted += rows.sweep(self.arrays, self._index, self._free, self._top, -1, now_s)
 
     def _rows_used(self) -> int:
         return self.arrays.live.shape[0] - int(self._top[0])

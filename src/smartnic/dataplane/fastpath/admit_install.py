@@ -80,6 +80,8 @@ def log_slot(v: KernelView, eni: int, direction: int, path: int, keys: np.ndarra
     if v.eni_logged[eni] == 0:
         return -1
     slot = ls.take_slot(free, top)
+    if slot < 0:  # unreachable: admit.py reserves two slots per decision
+        return -1
     proto, word = info[I_PROTO, i], info[I_L4_WORD, i]
     ports = (proto == PROTO_TCP) | (proto == PROTO_UDP)
     meta[slot, ls.M_ENI], meta[slot, ls.M_DIRECTION] = v.eni_fast[eni], direction

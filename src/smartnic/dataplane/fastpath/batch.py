@@ -5,6 +5,9 @@ fields patched per copy (`repeat`, no per-packet Python: benchmarks and ring rea
 Outputs: `frame(i)` / `frames()` as bytes for ports that take lists of bytes.
 `Emissions` is what the fast path hands back: a batch plus, per frame, the output port
 index (into the engine's port names) and the index of the input packet that produced it.
+Every frame lies inside `buf` (0 ≤ start, start + length ≤ len(buf)), as both
+constructors make it: the kernels read frames without checking that. Frames may overlap
+(`repeat` with a short stride, ring slots), so their lengths, not `buf`, bound the output.
 
 Example:
     batch = PacketBatch.from_frames([frame_a, frame_b])

@@ -234,7 +234,10 @@ class FastPath:
         return keys, info
 
     def _arena_for(self, batch: PacketBatch) -> Arena:
-        count, needed = len(batch), batch.buf.shape[0] + len(batch) * MAX_HEADER_BYTES
+        """Room for every packet emitted once with the largest outer headers (replay.emit
+        writes without checks): frames may share bytes of `buf`, so their lengths count."""
+        count = len(batch)
+        needed = int(batch.length.sum(dtype=np.int64)) + count * MAX_HEADER_BYTES
         arena = self._arena
         if arena.length.shape[0] < count or arena.buf.shape[0] < needed:
             self._arena = arena = _arena(max(count, 2 * arena.length.shape[0]),

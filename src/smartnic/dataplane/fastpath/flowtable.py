@@ -1,8 +1,8 @@
 """The fast path's exact-match flow table: key words → entry row, in numpy arrays.
 
     slots      int64[S, 2]   per slot: entry row (or EMPTY), and the entry's hash without
-                             its top bit (S = 2 × rows, a power of two); side by side so a
-                             probe costs one cache line
+                             its top bit (S: the power of two ≥ 2 × rows); side by side so
+                             a probe costs one cache line
     keys       uint64[R, 8]  key words + hash per row (flowkey.py)
     acts       int64[R, A]   the compiled action of the row (action_rows.py)
     free       int64[R]      stack of unused rows
@@ -12,6 +12,13 @@ Linear probing at load ≤ 1/2; deletion shifts the following slots back (no tom
 probe chains never rot). Rows grow by doubling up to `max_rows`; beyond that an install
 evicts a row chosen by the CLOCK algorithm (a hit sets the row's used bit, the hand clears
 it and takes the first row found clear), which approximates least-recently-used.
+
+Bounds. Slots are a power of two, so `& mask` keeps every probe inside them, and at least
+half of them are EMPTY, so every probe loop ends. Every row is exactly once either
+indexed or on the free stack (as long as the rows): `ft_insert` pops only with
+`meta[M_TOP] > 0` (else it evicts first), `ft_remove` pushes only a row it found in the
+index. The CLOCK hand stays in [0, rows). Growth (`FlowTable.grow`) happens in Python
+between kernel runs and replaces `FlowTable.arrays`: fetch them after `reserve`/`grow`.
 
 Example:
     table = FlowTable(max_rows=1 << 17)
@@ -44,7 +51,9 @@ class FlowTableArrays(NamedTuple):
 
 
 def allocate(rows: int) -> FlowTableArrays:
-    slots = aligned((2 * rows, 2), np.int64)
+    if rows < 1:
+        raise ValueError(f"a flow table needs at least one row, got {rows}")
+    slots = aligned((slot_count(rows), 2), np.int64)
     slots[:] = EMPTY
     return FlowTableArrays(
         slots=slots, keys=aligned((rows, ROW_WORDS), np.uint64),
@@ -60,6 +69,11 @@ def aligned(shape: tuple[int, int], dtype: type, line_bytes: int = 64) -> np.nda
     raw = np.zeros(size + line_bytes, np.uint8)
     skip = -raw.ctypes.data % line_bytes
     return raw[skip:skip + size].view(dtype).reshape(shape)
+
+
+def slot_count(rows: int) -> int:
+    """The power of two ≥ 2 × rows: probes wrap with a mask and stay at load ≤ 1/2."""
+    return 1 << (2 * rows - 1).bit_length()
 
 
 @kernel
@@ -105,12 +119,15 @@ def _place(ft: FlowTableArrays, row: int) -> None:
 
 
 @kernel
-def ft_remove(ft: FlowTableArrays, row: int) -> None:
-    """Take `row` out of the index (backward-shift deletion) and free it."""
+def ft_remove(ft: FlowTableArrays, row: int) -> bool:
+    """Take `row` out of the index (backward-shift deletion) and free it; False (nothing
+    changed) when the row is not indexed — a free row pushed again would overrun the stack."""
     slots = ft.slots
     mask = slots.shape[0] - 1
     hole = slot_hash(ft.keys[row, KEY_WORDS]) & mask
     while slots[hole, 0] != row:
+        if slots[hole, 0] == EMPTY:
+            return False
         hole = (hole + 1) & mask
     probe = hole
     while True:
@@ -130,10 +147,13 @@ def ft_remove(ft: FlowTableArrays, row: int) -> None:
     ft.free[ft.meta[M_TOP]] = row
     ft.meta[M_TOP] += 1
     ft.meta[M_ENTRIES] -= 1
+    return True
 
 
 @kernel
 def clock_victim(ft: FlowTableArrays) -> int:
+    """The next row the hand finds with its used bit clear (clearing bits on its way);
+    called only when every row is indexed (no free row), so the victim is live."""
     rows = ft.acts.shape[0]
     while True:
         row = ft.meta[M_HAND]
@@ -173,6 +193,9 @@ class FlowTable:
     """Owns the arrays; grows them by doubling until `max_rows`, then evicts."""
 
     def __init__(self, max_rows: int = 1 << 20, initial_rows: int = INITIAL_ROWS) -> None:
+        if max_rows < 1 or initial_rows < 1:
+            raise ValueError(f"a flow table needs rows: max_rows={max_rows}, "
+                             f"initial_rows={initial_rows}")
         self.max_rows = max_rows
         self.arrays = allocate(min(initial_rows, max_rows))
 
@@ -193,8 +216,9 @@ class FlowTable:
         row, evicted = ft_insert(self.arrays, key.reshape(1, ROW_WORDS), 0)
         return int(row), int(evicted)
 
-    def remove(self, row: int) -> None:
-        ft_remove(self.arrays, row)
+    def remove(self, row: int) -> bool:
+        """Free `row`; False when it held no entry."""
+        return bool(ft_remove(self.arrays, row))
 
     def grow(self) -> None:
         old, rows = self.arrays, self.rows

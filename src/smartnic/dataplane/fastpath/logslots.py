@@ -12,11 +12,16 @@ no flow log covers would only be ignored by the collector, so it gets no slot).
 
 Slots are taken and given back by Python (`allocate`, `release`) and by the install
 kernel (`take_slot`, `give_slot`) from the same stack; `reserve` grows the arrays before
-a kernel runs (kernels cannot). `flush` turns each touched slot into one
-`FlowObservation(packets=n, length_bytes=total)` at the time the packets were processed,
-in first-packet order, so records (and which flow is first to be skipped at
-`max_flows_per_window`) equal the per-packet observations of the slow path. OR-ing
-reduced flags is exact: a reduced value reduces to itself.
+a kernel runs (kernels cannot) and replaces `arrays`: fetch them after it. `flush` turns
+each touched slot into one `FlowObservation(packets=n, length_bytes=total)` at the time
+the packets were processed, in first-packet order, so records (and which flow is first
+to be skipped at `max_flows_per_window`) equal the per-packet observations of the slow
+path. OR-ing reduced flags is exact: a reduced value reduces to itself.
+
+Bounds: the stack is as long as the slots and holds each free slot once; `take_slot` on
+an empty stack returns -1 (the caller then logs nothing; `reserve` makes it unreachable),
+`give_slot` on a full one does nothing; `order` has a place per slot, and the replay
+kernel lists a slot there only at its first packet since the last flush.
 
 Example:
     slot = slots.allocate(log_effect)   # at install
@@ -62,6 +67,9 @@ def allocate_arrays(capacity: int) -> LogArrays:
 
 @kernel
 def take_slot(free: np.ndarray, top: np.ndarray) -> int:
+    """A free slot, or -1 when none is left."""
+    if top[0] <= 0:
+        return -1
     top[0] -= 1
     return int(free[top[0]])
 
@@ -72,12 +80,15 @@ def give_slot(acc: np.ndarray, free: np.ndarray, top: np.ndarray, slot: int) -> 
     acc[slot, L_PACKETS] = 0
     acc[slot, L_BYTES] = 0
     acc[slot, L_FLAGS] = 0
-    free[top[0]] = slot
-    top[0] += 1
+    if top[0] < free.shape[0]:  # full: every slot is free already, this one included
+        free[top[0]] = slot
+        top[0] += 1
 
 
 class LogSlots:
     def __init__(self, capacity: int = 1024, eni_names: list[str] | None = None) -> None:
+        if capacity < 1:
+            raise ValueError(f"flow-log slots need a positive capacity, got {capacity}")
         self.arrays = allocate_arrays(capacity)
         self.effects: list[LogPacket | None] = [None] * capacity
         self.eni_names = eni_names if eni_names is not None else []  # M_ENI -> ENI id

@@ -20,6 +20,20 @@ two equal on random rows. Counters: `tally[0]` hits, `tally[reason]` punts by re
 `settle` is longer than house style because its per-packet steps depend on each other
 through the conntrack rows and may not become calls (see above).
 
+Bounds (nothing here is checked per index; each comes from a guarantee):
+- packets [pos, count) lie in the batch's columns; a frame's [I_START, I_END) lies in
+  `buf` and holds at least an Ethernet header (classify.py);
+- flow rows come from the flow table's index; conntrack rows from entries installed
+  against the same ConntrackTable, whose rows never shrink; their ENI numbers index its
+  per-ENI arrays; states stay in 0..8 (states.py), the rows of `tcp_columns`;
+- flow-log slots come from entries of the current LogSlots (a new one comes with new
+  entries, core.FastPath.clear); `log_order` gets a slot only at its first packet since
+  the last flush, so at most one place per slot;
+- `tally[TALLY_RX + A_RX_ENI]`: fast-path ENI numbers, for which core.FastPath.eni_index
+  grows the tally; `out_table[R_PUNTED, ...]`: a packet punts at most once per batch;
+- emissions: the arena holds Σ frame lengths + MAX_HEADER_BYTES per packet
+  (core.FastPath._arena_for) and a template is at most MAX_HEADER_BYTES (tunnels.py).
+
 Example:
     stop = replay(0, n, True, now_s, generation, batch.buf, keys, info, *table arrays ...)
     # packets [0, stop) are applied; `stop` (if < n) is the punted packet to handle next

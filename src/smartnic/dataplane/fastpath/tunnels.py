@@ -6,6 +6,9 @@ them (they are produced by it, from an empty inner frame), and `info` int64[T, 2
 header length and the sum of its IPv4 header words without total length and checksum.
 Per packet the kernel patches the IPv4 total length and checksum, the UDP source port
 (per flow) and the UDP length; the UDP checksum stays 0, as `encapsulate` sends it.
+Bounds: a template index only grows (arrays doubled here, between kernel runs; fetch
+`arrays` after `index`), and a header is refused unless it holds the outer IPv4 and UDP
+headers and fits MAX_HEADER_BYTES, what the arena reserves per packet (core.py).
 
 Example:
     tunnels = Tunnels(own_ip, "vxlan")
@@ -52,6 +55,11 @@ class Tunnels:
     def _add(self, output: ToUnderlay) -> int:
         blank = replace(output, eth_src=bytes(6), eth_dst=bytes(6), udp_src_port=0)
         header = overlay_frame(self.kind, self.own_ip, blank, bytes(14))[:-14]
+        if not UDP_OFFSET + 8 <= len(header) <= MAX_HEADER_BYTES:
+            # replay.emit patches the outer IPv4/UDP fields and the output arena reserves
+            # MAX_HEADER_BYTES per packet: any other header would be written out of place
+            raise ValueError(f"{self.kind} outer headers of {len(header)} bytes do not fit "
+                             f"a tunnel template of {MAX_HEADER_BYTES}")
         slot = len(self._index)
         if slot == self.arrays.header.shape[0]:
             self._grow()
