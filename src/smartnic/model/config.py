@@ -121,6 +121,7 @@ class ConntrackSettings(Frozen):
 class EniLimits(Frozen):
     conntrack_max: int | None = Field(default=None, ge=0)
     pps: int | None = Field(default=None, ge=1)
+    new_flows: int | None = Field(default=None, ge=1)  # connection openings per second
 
 
 class Eni(Frozen):
