@@ -108,8 +108,9 @@ def rss_bytes(pid: int) -> int:
 
 
 def ping(ns: str, ip: str, count: int, interval_s: float = 0.01) -> dict[str, Any]:
-    out = sh(["ping", "-n", "-c", str(count), "-i", f"{interval_s:g}", "-W", "1", ip], ns,
-             check=False, timeout=count * interval_s + 15)
+    """A reply later than 5 s counts as lost."""
+    out = sh(["ping", "-n", "-c", str(count), "-i", f"{interval_s:g}", "-W", "5", ip], ns,
+             check=False, timeout=count * interval_s + 30)
     return ping_figures(out, count)
 
 

@@ -76,7 +76,7 @@ def connect(ip: str, port: int, count: int, timeout_s: float) -> dict[str, float
 
 
 def stream(ip: str, port: int, seconds: float) -> dict[str, float]:
-    sock = socket.create_connection((ip, port), timeout=2.0)
+    sock = socket.create_connection((ip, port), timeout=10.0)
     print("ready", flush=True)
     trips = failures = 0
     last = start = time.monotonic()

@@ -9,11 +9,11 @@ New flows (`NewFlowAllowance`, decided by fastpath/gate.py for both engines) and
 slow path's share (`SlowPathShare`, host_batches.py) are token buckets that hold one
 second's worth: a VM that never exceeds the rate never meets them, a flood is cut to the
 rate at once. Defaults (per ENI, `limits.new_flows` overrides the first):
-- DEFAULT_NEW_FLOWS_PER_S = 20,000 connection openings a second. A busy server opens a
-  few thousand; one engine core admits about 500,000 a second through the list API
-  (docs/benchmarks.md), so a flooder at the limit takes a few per cent of a core on each
-  host, and its connection table (262,144 rows, SYN_SENT held 120 s) fills in about
-  13 s, after which refusals cost a kernel comparison each.
+- DEFAULT_NEW_FLOWS_PER_S = 1,000 connection openings a second. A busy server opens a
+  few hundred; each opening costs both engines its admission, rows, flow entries and, with
+  a flow log, Python aggregation (about 90 µs a flow): a flooder held to 1,000/s takes
+  about a tenth of a core on each host and its connection table (262,144 rows, SYN_SENT
+  held 120 s) never fills. Servers that open more set `limits.new_flows`.
 - DEFAULT_SLOWPATH_PPS = 2,000 packets a second through the Python stages, each about
   30-100 µs: one ENI can take at most a fifth of a core there, whatever it sends. Normal
   traffic reaches the stages only for what the kernels cannot decide (ARP, DNS and
@@ -33,7 +33,7 @@ import numpy as np
 
 LINKLOCAL_PPS = 1024  # per ENI, to Amazon DNS / IMDS / Time Sync (ORD-R4)
 WINDOW_S = 1.0
-DEFAULT_NEW_FLOWS_PER_S = 20_000
+DEFAULT_NEW_FLOWS_PER_S = 1_000
 DEFAULT_SLOWPATH_PPS = 2_000
 FLOW_LOG_FLOWS_PER_WINDOW = 100_000  # per ENI and aggregation window; the rest: SKIPDATA
 TAGS = 1 << 16  # ENI tags are 16 bits (the overlay's sender identity)
