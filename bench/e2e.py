@@ -60,15 +60,20 @@ def _smartnic(args: list[str], timeout_s: float) -> None:
 
 
 @contextmanager
-def SmartnicTopology(underlay: str = "udp") -> Iterator[AnchorTopology]:  # noqa: N802
-    """`smartnic up` of the benchmark cloud, engines pinned; always brought down. `up` and
-    `down` run as child processes with a deadline, so a stuck netlink exchange cannot
-    hang the benchmark (teardown also sweeps namespaces by prefix). `underlay`: how the
-    engines reach the underlay (`up --underlay`: "udp" socket, the default, or "afpacket"
-    rings)."""
+def SmartnicTopology(underlay: str = "udp", *,  # noqa: N802
+                     config: dict[str, Any] | None = None,
+                     pair: tuple[str, str] = (CLIENT["eni"], SERVER["eni"])
+                     ) -> Iterator[AnchorTopology]:
+    """`smartnic up` of the benchmark cloud (or `config`), engines pinned; always brought
+    down. `up` and `down` run as child processes with a deadline, so a stuck netlink
+    exchange cannot hang the benchmark (teardown also sweeps namespaces by prefix).
+    `underlay`: how the engines reach the underlay (`up --underlay`: "udp" socket, the
+    default, or "afpacket" rings). `pair`: the client and server ENIs (the client must
+    reach the server by ping before this yields)."""
     workdir = Path(tempfile.mkdtemp(prefix="snb-s-"))
     config_path = workdir / "cloud.yaml"
-    config_path.write_text(yaml.safe_dump(aws_max_config()))
+    config = config or aws_max_config()
+    config_path.write_text(yaml.safe_dump(config))
     prefix = "snb" + secrets.token_hex(2)
     try:
         mode = [] if underlay == "udp" else ["--underlay", underlay]
@@ -78,14 +83,15 @@ def SmartnicTopology(underlay: str = "udp") -> Iterator[AnchorTopology]:  # noqa
         layout = topo.plan()
         pids = _engine_pids(topo)
         _pin(pids, datapath_cpus())
-        client = layout.vms[CLIENT["eni"]].netns
-        server = layout.vms[SERVER["eni"]].netns
-        wait_for_ping(client, SERVER["ip"], timeout=30.0)
+        client = layout.vms[pair[0]].netns
+        server = layout.vms[pair[1]].netns
+        server_ip = next(e["ips"][0] for e in config["enis"] if e["id"] == pair[1])
+        wait_for_ping(client, server_ip, timeout=30.0)
         name = "smartnic" if underlay == "udp" else f"smartnic-{underlay}"
         yield AnchorTopology(name=name, client_ns=client, server_ns=server,
-                             server_ip=SERVER["ip"], namespaces=[v.netns for v in
-                                                                 layout.vms.values()],
-                             pids=pids, workdir=workdir)
+                             server_ip=server_ip, namespaces=[v.netns for v in
+                                                              layout.vms.values()],
+                             pids=pids, workdir=workdir, prefix=prefix)
     finally:
         try:
             _smartnic(["down", "--name", prefix], DOWN_TIMEOUT_S)

@@ -4,7 +4,8 @@
 (c) the naive baseline (naive_sweep), (b) the slow path (bench.slowpath) with profiles of
 the slow path and of hits, the hit path's kernel stages (bench.kernels), (e) memory per
 tracked connection (bench.ctmemory), the SYN flood (bench.flood) and, unless skipped,
-(d) end to end over real ports (bench.e2e).
+(d) end to end over real ports (bench.e2e) and (f) `hostile`: a VM flooding new
+connections beside bystanders on real namespaces (bench.hostile).
 A step that fails is recorded with its error and the others still run. Returns a results
 dict; `figures(results)` extracts the `--json` figures (keys `FIGURE_KEYS`, `E2E_KEYS`).
 `QUICK` fits in under three minutes; `FULL` is what docs/benchmarks.md is written from.
@@ -24,6 +25,8 @@ from typing import Any
 from bench.ctmemory import measure_memory_isolated
 from bench.e2e import run_e2e
 from bench.flood import measure_flood
+from bench.hostile import run_hostile
+from bench.hostile_figures import hostile_figures
 from bench.inmemory import HEADLINE_FLOWS, fast_sweep, naive_sweep
 from bench.kernels import kernel_breakdown
 from bench.machine import machine
@@ -58,6 +61,10 @@ class Settings:
     e2e_seconds: float
     e2e_samples: int
     rtt_count: int
+    hostile_rates: tuple[float | None, ...]  # SYNs/s; None: as fast as the generator goes
+    hostile_seconds: float
+    hostile_pings: int
+    hostile_connects: int
 
 
 FULL = Settings(quick=False, flow_counts=(1, 1000, 100_000, 1_000_000), frame_sizes=(64, 1500),
@@ -66,13 +73,16 @@ FULL = Settings(quick=False, flow_counts=(1, 1000, 100_000, 1_000_000), frame_si
                 slowpath_repeats=3, profile_connections=5000, memory_connections=1_000_000,
                 memory_budget_s=600.0, flood_established=1000, flood_capacity=32_768,
                 flood_packets=100_000, e2e=True, e2e_seconds=3.0, e2e_samples=3,
-                rtt_count=1000)
+                rtt_count=1000, hostile_rates=(8_000, 25_000, 100_000, None),
+                hostile_seconds=6.0, hostile_pings=300, hostile_connects=30)
 QUICK = Settings(quick=True, flow_counts=(1, 1000, 10_000), frame_sizes=(64, 1500),
                  seconds=0.25, repeats=3, install_budget_s=30.0, pool_cap=1 << 20,
                  slowpath_connections=3000,
                  slowpath_repeats=2, profile_connections=1000, memory_connections=100_000,
                  memory_budget_s=20.0, flood_established=100, flood_capacity=2048,
-                 flood_packets=8000, e2e=True, e2e_seconds=1.5, e2e_samples=1, rtt_count=200)
+                 flood_packets=8000, e2e=True, e2e_seconds=1.5, e2e_samples=1, rtt_count=200,
+                 hostile_rates=(25_000, None), hostile_seconds=3.0, hostile_pings=100,
+                 hostile_connects=10)
 
 
 def settings_for(quick: bool, skip_e2e: bool) -> Settings:
@@ -98,6 +108,9 @@ def _steps(s: Settings, progress: Progress) -> list[tuple[str, Callable[[], Any]
     if s.e2e:
         steps.append(("e2e", lambda: run_e2e(s.e2e_seconds, s.rtt_count, s.e2e_samples,
                                              progress)))
+        steps.append(("hostile", lambda: run_hostile(list(s.hostile_rates), s.hostile_seconds,
+                                                     s.hostile_pings, s.hostile_connects,
+                                                     progress)))
     return steps
 
 
@@ -167,5 +180,6 @@ def figures(results: dict[str, Any]) -> dict[str, Any]:
         "fastpath_datapath": (results.get("fast") or {}).get("kind"),
         "naive_decap_mpps": _mega(naive.get("decap_pps")),
         "flood_established_pps": flood.get("established_during_flood_pps"),
+        "hostile": hostile_figures(results.get("hostile")),
         "quick": results["settings"]["quick"],
     }

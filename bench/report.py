@@ -205,6 +205,43 @@ def _flood_verdict(f: dict[str, Any]) -> str:
             f"{f['flood_pps']:,.0f} flood packets/s (both through the engine's list API).")
 
 
+def _ms(value: float | None) -> str:
+    return "–" if value is None else f"{value:.2f}"
+
+
+def _hostile(r: dict[str, Any]) -> list[str]:
+    h = (r.get("figures") or {}).get("hostile")
+    lines = ["## (f) Hostile neighbour: a connection flood beside bystanders", ""]
+    if not h:
+        return [*lines, "Not measured (needs root).", ""]
+    rows = [("idle", "–", _ms(h["idle_ping_p50_ms"]), _ms(h["idle_ping_p99_ms"]), "–",
+             f"{h['idle_connects_ok']} / 0", "–", "–", "–", "–", "–")]
+    for f in h["floods"]:
+        rate = "full speed" if f["rate_pps"] is None else f"{f['rate_pps']:,.0f}/s"
+        growth = " / ".join(f"{v / 2**20:+.1f}" for v in f["rss_growth_bytes"].values())
+        rows.append((rate, f"{f['offered_pps'] or 0:,.0f}/s", _ms(f["ping_p50_ms"]),
+                     _ms(f["ping_p99_ms"]), f"{f['ping_loss']:.0%}",
+                     f"{f['connects_ok']} / {f['connects_failed']}",
+                     f"{'yes' if f['established_flowing'] else 'NO'} "
+                     f"({_ms(f['established_max_gap_ms'])} ms)",
+                     f"{f['new_flows_admitted_at_sender']:,}",
+                     f"{f['refused_at_sender']:,} / {f['refused_at_receiver']:,}",
+                     f"{growth} MiB", "yes" if f["fair"] else "NO"))
+    return [*lines,
+            "`smartnic up` of two hosts: host-1 runs the flooder and bystander quiet-1, "
+            "host-2 the flood's target and bystander quiet-2 (bench/hostile.py). The flooder "
+            "sends TCP SYNs to the target, a new source port each, from the TX-ring "
+            "generator (bench/txring.py --new-flows); meanwhile quiet-2 pings quiet-1 "
+            "(10 ms apart, across both engines) and opens new TCP connections to it, and "
+            "two established flows (flooder → target, quiet-1 → quiet-2) echo 64 bytes "
+            "every 20 ms. Fair: ping p99 ≤ 2× idle and ≤ 10 ms with no loss, every "
+            "connection opened, both established flows flowing, engines alive.", "",
+            *_table(("flood", "offered", "ping p50 ms", "ping p99 ms", "loss",
+                     "connects ok / failed", "established flowing (longest gap)",
+                     "admitted at sender", "refused at sender / receiver",
+                     "engine RSS change (host-1 / host-2)", "fair"), rows), ""]
+
+
 def _profile(title: str, p: dict[str, Any] | None) -> list[str]:
     if not p:
         return [f"### {title}", "", "Not profiled.", ""]
@@ -245,7 +282,7 @@ def render(r: dict[str, Any], previous: dict[str, Any] | None,
              f"Written by `make bench` (`smartnic bench`) on {m['date']}; every figure and "
              "ratio below comes from that one run (medians; the machine is shared).", "",
              *_machine(r), *_summary(r), *_hits(r), *_slowpath(r), *_e2e(r),
-             *_memory_and_flood(r), "## Profiles (cProfile)", "",
+             *_memory_and_flood(r), *_hostile(r), "## Profiles (cProfile)", "",
              *_profile("Slow path (new connections, both engines)", r.get("profile_slowpath")),
              *_profile("Flow-cache hits (encap + decap)", r.get("profile_hits")),
              *_kernels(r.get("kernels")),

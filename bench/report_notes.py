@@ -56,11 +56,24 @@ def targets(results: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
              f"≥ {E2E_FACTOR:g}×", _ratio(pps_ratio, E2E_FACTOR)),
         _row("end to end ping p99, smartnic ÷ kernel", _num(rtt_ratio, "×"), "≤ 1×",
              rtt_ratio, higher_is_better=False),
+        _hostile_row(f.get("hostile")),
         _row(f"bytes per tracked connection ({connections or 0:,} connections)",
              _num(f["bytes_per_connection"], "B"), f"≤ {BYTES_PER_CONNECTION:g} B",
              _ratio(f["bytes_per_connection"], BYTES_PER_CONNECTION),
              higher_is_better=False),
     ]
+
+
+def _hostile_row(h: dict[str, Any] | None) -> tuple[str, str, str, str, str]:
+    """The bystander's ping p99 under the fastest flood against twice its idle p99."""
+    name = "bystander ping p99 under a full-speed connection flood ÷ idle p99"
+    floods = (h or {}).get("floods") or []
+    if not floods or not h or not h.get("idle_ping_p99_ms"):
+        return _row(name, "–", "≤ 2×", None)
+    p99 = floods[-1]["ping_p99_ms"]
+    ratio = None if p99 is None else p99 / h["idle_ping_p99_ms"] / 2.0
+    shown = "lost" if p99 is None else f"{p99 / h['idle_ping_p99_ms']:.2f}× ({p99:.2f} ms)"
+    return _row(name, shown, "≤ 2×", ratio, higher_is_better=False)
 
 
 def _num(value: float | None, unit: str) -> str:

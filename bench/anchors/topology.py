@@ -25,6 +25,7 @@ class AnchorTopology:
     namespaces: list[str]
     pids: list[int] = field(default_factory=list)
     workdir: Path | None = None
+    prefix: str = ""  # the `smartnic up` name, for smartnic topologies
 
 
 def host_veth_pair(host: str, vm: str, mtu: int) -> None:

@@ -37,14 +37,21 @@ ADDRESS6 = {"eni-a": "2001:db8:1234:1a01::10", "eni-b": "2001:db8:1234:1a01::20"
 @st.composite
 def configs(draw: st.DrawFn) -> dict[str, Any]:
     """prop_support's random policies or an open one (so that flows live long enough to be
-    replayed), sometimes open to IPv6, with a small-MTU ENI, flow-logged."""
+    replayed), sometimes open to IPv6, with a small-MTU ENI, flow-logged, with tight
+    new-flow allowances (a few connection openings a second) on some ENIs."""
     policy: dict[str, Any] = copy.deepcopy(draw(st.one_of(policies(), st.just(OPEN))))
     if draw(st.booleans()):
         for group in policy["security_groups"]:
             for direction in ("ingress", "egress"):
                 group[direction] = [*group[direction], {"proto": "all", "peer": "::/0"}]
+    enis: dict[str, dict[str, Any]] = {}
     if draw(st.booleans()):
-        policy["enis"] = [{"id": "eni-c", "mtu": 1500}]
+        enis["eni-c"] = {"id": "eni-c", "mtu": 1500}
+    for eni in draw(st.lists(st.sampled_from(sorted(ADDRESS)), max_size=3, unique=True)):
+        limit = draw(st.sampled_from([1, 2, 3]))
+        enis[eni] = enis.get(eni, {"id": eni}) | {"limits": {"new_flows": limit}}
+    if enis:
+        policy["enis"] = list(enis.values())
     return {**policy, **(FLOW_LOG if draw(st.booleans()) else {})}
 
 

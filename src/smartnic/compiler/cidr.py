@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from dataclasses import dataclass
 
@@ -47,5 +48,6 @@ def parse_ip(text: str) -> tuple[int, int]:
     return addr.version, int(addr)
 
 
+@functools.lru_cache(maxsize=4096)  # flow logs format the same addresses for every flow
 def format_ip(version: int, value: int) -> str:
     return str(ipaddress.IPv4Address(value) if version == 4 else ipaddress.IPv6Address(value))

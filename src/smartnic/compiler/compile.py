@@ -130,6 +130,7 @@ def _eni(eni: Eni, subnet: SubnetView, tag: int, host_id: str, policy: SgPolicy)
         pps_limit=eni.limits.pps,
         instance_type=eni.instance_type,
         instance_id=eni.instance_id,
+        new_flow_limit=eni.limits.new_flows,
     )
 
 

@@ -67,6 +67,7 @@ class EniView:
     pps_limit: int | None
     instance_type: str | None
     instance_id: str | None
+    new_flow_limit: int | None = None  # openings per second; None: the engine's default
 
     def owns(self, version: int, address: int) -> bool:
         return address in (self.ipv4 if version == 4 else self.ipv6)

@@ -12,6 +12,12 @@ offered to the fast path (`learn`), which replays those it can. With admission (
 default with the fast path), `load` compiles the Program for the admission kernels
 (dataplane/admission/) and the fast path decides and installs the common new flows
 itself (fastpath/admit.py), in an order that cannot be told from this one.
+
+Fairness between ENIs (docs/architecture.md): every batch is first classified and gated
+(batch_gate.py: each ENI's new-flow allowance, the same in both engines); `poll` serves
+the ports round-robin, one budgeted batch each per round; with `slowpath_pps` (the
+engine processes set it) each ENI's punts to the Python stages are capped
+(host_batches.py).
 """
 
 from __future__ import annotations
@@ -24,11 +30,14 @@ from smartnic.compiler.program import Program
 from smartnic.dataplane import l2
 from smartnic.dataplane.actions import FlowAction, Output, ToService, ToUnderlay, ToVm
 from smartnic.dataplane.admission import CompiledPolicy
-from smartnic.dataplane.allowance import Allowances
+from smartnic.dataplane.allowance import FLOW_LOG_FLOWS_PER_WINDOW, Allowances, SlowPathShare
+from smartnic.dataplane.batch_gate import Gate, Gated
 from smartnic.dataplane.conntrack.table import ConntrackTable
 from smartnic.dataplane.context import EngineContext
 from smartnic.dataplane.fastpath import UNDERLAY_SIDE, VM_SIDE, FastPath
+from smartnic.dataplane.fastpath.columns import I_STATUS
 from smartnic.dataplane.fastpath.host_batches import run_batch
+from smartnic.dataplane.fastpath.parse import DROPPED
 from smartnic.dataplane.flowtable import FlowTable, FragmentTable
 from smartnic.dataplane.intake import Arrival, receive
 from smartnic.dataplane.journal import PacketEvent
@@ -42,15 +51,21 @@ from smartnic.ports.base import Port
 from smartnic.telemetry.counters import Counters
 from smartnic.telemetry.flowlogs import FlowLogCollector, FlowLogRecord
 
+VM_PORT_BUDGET = 256  # frames a VM port may hand over per round
+UNDERLAY_BUDGET_PER_ENI = 256  # the underlay carries every local ENI's arrivals
+NEW_FLOW_REFUSAL = ("allowance_exceeded", "new_flow_allowance")
+
 
 class HostEngine:
     def __init__(self, host_id: str, program: Program, clock: Clock, underlay: Port, *,
-                 journal: bool = False, fastpath: bool = True, admission: bool = True) -> None:
+                 journal: bool = False, fastpath: bool = True, admission: bool = True,
+                 slowpath_pps: int | None = None) -> None:
         self.host_id = host_id
         counters = Counters()
         self.ctx = EngineContext(
             host_id, program, clock, ConntrackTable(), counters,
-            FlowLogCollector([], {}, clock.now()), Allowances(),
+            FlowLogCollector([], {}, clock.now(), max_flows_per_window=FLOW_LOG_FLOWS_PER_WINDOW),
+            Allowances(),
             program.hosts[host_id].underlay_ip,
         )
         self.underlay = underlay
@@ -64,6 +79,9 @@ class HostEngine:
         self.flow_log_records: list[FlowLogRecord] = []
         self.fastpath = FastPath(self.ctx) if fastpath and not journal else None
         self.admission = admission
+        self.gate = Gate()
+        self.share = None if slowpath_pps is None else SlowPathShare(slowpath_pps)
+        self._round = 0
         self.load(program)
 
     # -- configuration -------------------------------------------------------------------
@@ -81,6 +99,7 @@ class HostEngine:
                  for s in program.flow_log_specs]
         contexts = {e: c for e, c in program.eni_log_contexts.items() if e in local}
         ctx.flowlogs.reconfigure(specs, contexts, ctx.clock.now())
+        self.gate.load(program, self.host_id, ctx.underlay_ip, ctx.clock.now())
         if self.fastpath is not None:
             policy = CompiledPolicy(program, self.host_id, ctx.conntrack) if (
                 self.admission) else None
@@ -94,17 +113,23 @@ class HostEngine:
 
     # -- the loop ------------------------------------------------------------------------
     def poll(self) -> int:
-        """Process one batch from every port; returns the number of frames handled."""
+        """One round: a batch from every port, each within its budget, starting one port
+        further each round so no port is always served first; returns the frames handled."""
+        ports: list[tuple[str | None, Port]] = [(None, self.underlay),
+                                                *self.vm_ports.items()]
+        start = self._round % len(ports)
+        self._round += 1
         handled = 0
-        for eni_id, port in list(self.vm_ports.items()):
-            frames = port.rx_batch()
+        for eni_id, port in ports[start:] + ports[:start]:
+            if eni_id is None:
+                frames = port.rx_batch(UNDERLAY_BUDGET_PER_ENI * max(1, len(self.vm_ports)))
+                emissions = self.process_underlay_batch(frames) if frames else []
+            else:
+                frames = port.rx_batch(VM_PORT_BUDGET)
+                emissions = self.process_vm_batch(eni_id, frames) if frames else []
             if frames:
-                self.transmit(self.process_vm_batch(eni_id, frames))
+                self.transmit(emissions)
                 handled += len(frames)
-        frames = self.underlay.rx_batch()
-        if frames:
-            self.transmit(self.process_underlay_batch(frames))
-            handled += len(frames)
         return handled
 
     def tick(self) -> list[FlowLogRecord]:
@@ -129,21 +154,49 @@ class HostEngine:
         def handle(frame: bytes, out: list[Emission]) -> None:
             self._from_vm(eni_id, frame, out)
 
-        if self.fastpath is not None:
-            return run_batch(self.fastpath, VM_SIDE, f"vm:{eni_id}", frames, handle, self.flows)
-        out: list[Emission] = []
-        for frame in frames:
-            handle(frame, out)
-        return out
+        return self._process(VM_SIDE, eni_id, f"vm:{eni_id}", frames, handle)
 
     def process_underlay_batch(self, frames: list[bytes]) -> list[Emission]:
+        return self._process(UNDERLAY_SIDE, None, "underlay", frames, self._from_underlay)
+
+    def _process(self, side: int, eni_id: str | None, source: str, frames: list[bytes],
+                 handle: Callable[[bytes, list[Emission]], None]) -> list[Emission]:
+        gated = self.gate.run(side, eni_id, frames, self.ctx.clock.now())
         if self.fastpath is not None:
-            return run_batch(self.fastpath, UNDERLAY_SIDE, "underlay", frames,
-                             self._from_underlay, self.flows)
+            self._count_refused()
+            return run_batch(self.fastpath, side, source, frames, gated, handle, self.flows,
+                             self._share_drop if self.share is not None else None)
+        self.gate.take_refused()  # counted below, each at its place
         out: list[Emission] = []
-        for frame in frames:
-            self._from_underlay(frame, out)
+        for i, frame in enumerate(frames):
+            if gated.refused and gated.info[I_STATUS, i] == DROPPED:
+                self._refuse_opening(source, gated, i, out)
+            else:
+                handle(frame, out)
         return out
+
+    def _count_refused(self) -> None:
+        counters = self.ctx.counters
+        for eni_id, count in self.gate.take_refused():
+            counters.add(eni_id, "new_flow_allowance_exceeded", count)
+            counters.drop(eni_id, *NEW_FLOW_REFUSAL, count)
+
+    def _refuse_opening(self, source: str, gated: Gated, i: int, out: list[Emission]) -> None:
+        """One connection opening over its ENI's new-flow allowance (the Python path's way:
+        counted and journalled at its place)."""
+        eni_id = self.gate.allowance.names[int(gated.slot_of[i])]
+        self.ctx.counters.add(eni_id, "new_flow_allowance_exceeded")
+        self._refuse(source, Drop(*NEW_FLOW_REFUSAL, eni_id), out)
+
+    def _share_drop(self, source: str, slot: int) -> bool:
+        """True (counted) when the packet's ENI has used its share of the slow path."""
+        assert self.share is not None
+        eni_id = self.gate.allowance.names[slot] if slot >= 0 else None
+        if self.share.admit(eni_id or "engine", self.ctx.clock.now()):
+            return False
+        self.ctx.counters.add(eni_id, "slowpath_share_exceeded")
+        self._refuse(source, Drop("allowance_exceeded", "slowpath_share", eni_id), [])
+        return True
 
     def _from_vm(self, eni_id: str, frame: bytes, out: list[Emission]) -> None:
         source = f"vm:{eni_id}"

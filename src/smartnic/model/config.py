@@ -128,6 +128,7 @@ class ConntrackSettings(Frozen):
 class EniLimits(Frozen):  # engine ranges (model.limits)
     conntrack_max: int | None = Field(default=None, ge=1, le=MAX_CONNTRACK_ROWS)
     pps: int | None = Field(default=None, ge=1, le=MAX_PPS)
+    new_flows: int | None = Field(default=None, ge=1, le=MAX_PPS)  # openings per second
 
 
 class Eni(Frozen):

@@ -10,7 +10,8 @@ columns, the conntrack row space, the 16-bit sender identity of the overlay).
   an ENI holds at most 50 private IPv4 and 50 IPv6 addresses (the largest instance types).
 * Engine: `limits.conntrack_max` 1..MAX_CONNTRACK_ROWS, the rows one engine's connection
   table grows to (dataplane/conntrack/table.py MAX_ROWS, held equal by a test);
-  `limits.pps` 1..MAX_PPS (10^9: beyond any NIC's line rate, and inside int32/uint32);
+  `limits.pps` and `limits.new_flows` 1..MAX_PPS (10^9: beyond any NIC's line rate, and
+  inside int32/uint32);
   at most MAX_ENIS ENIs, the 16-bit sender identities the overlay can carry
   (compiler/mapping.py assigns tags 1..0xFFF0).
 """

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from smartnic.clock import SystemClock
 from smartnic.compiler.compile import compile_program
+from smartnic.dataplane.allowance import DEFAULT_SLOWPATH_PPS
 from smartnic.dataplane.edge import INTERNET, EdgeEngine
 from smartnic.dataplane.host_engine import HostEngine
 from smartnic.dataplane.warmup import warm_up
@@ -39,7 +40,8 @@ def run_engine(spec_path: Path) -> None:
     process: PollableEngine
     if spec.role == "host":
         warm_up()  # kernels loaded (or compiled) before the first packet, not on it
-        engine = HostEngine(spec.host_id, program, SystemClock(), underlay)
+        engine = HostEngine(spec.host_id, program, SystemClock(), underlay,
+                            slowpath_pps=DEFAULT_SLOWPATH_PPS)
         for eni_id, ifname in spec.vm_ports.items():
             port = AfPacketPort(ifname, rx_version=2)
             engine.attach(eni_id, port)

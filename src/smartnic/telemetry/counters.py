@@ -18,11 +18,11 @@ class Counters:
     def add(self, scope: str | None, name: str, amount: int = 1) -> None:
         self._by_scope[scope or ENGINE_SCOPE][name] += amount
 
-    def drop(self, scope: str | None, stage: str, reason: str) -> None:
+    def drop(self, scope: str | None, stage: str, reason: str, amount: int = 1) -> None:
         bucket = self._by_scope[scope or ENGINE_SCOPE]
-        bucket[stage] += 1
-        bucket[f"drop.{stage}.{reason}"] += 1
-        bucket["drops"] += 1
+        bucket[stage] += amount
+        bucket[f"drop.{stage}.{reason}"] += amount
+        bucket["drops"] += amount
 
     def of(self, scope: str) -> dict[str, int]:
         return dict(self._by_scope.get(scope, {}))

@@ -6,9 +6,10 @@ clock, counters (`rx_packets` is merged after every kernel run) and flow-log col
 `vm:<eni>` get numbers as they appear (`port_names`).
 
 API:
-    process(side, port_index, batch, slow=None) -> FastResult(emissions, punted)
+    process(side, port_index, batch, slow=None, columns=None) -> FastResult(emissions, punted)
         With `slow`, each punted packet is handed to slow(i) at its place in the batch,
-        before any later packet is replayed; without it punts are only listed.
+        before any later packet is replayed; without it punts are only listed. `columns`:
+        the batch already classified (the engine's gate did it; DROPPED packets skipped).
     install(key, action) -> bool     key: a keys.py tuple or its words (flowkey.py)
     learn(key, action | None)        install, or remove the key when the slow path decided
                                      something the fast path cannot replay
@@ -183,15 +184,10 @@ class FastPath:
 
     # -- batches -------------------------------------------------------------------------
     def process(self, side: int, port_index: int, batch: PacketBatch,
-                slow: Callable[[int], None] | None = None) -> FastResult:
+                slow: Callable[[int], None] | None = None,
+                columns: tuple[np.ndarray, np.ndarray] | None = None) -> FastResult:
         count = len(batch)
-        keys, info = self._columns_for(count)
-        if side == VM_SIDE:
-            mac, tag = self.view.vm_ports.get(port_index, (-1, 0))
-            classify_vm(batch.buf, batch.start, batch.length, mac, tag, keys, info)
-        else:
-            classify_underlay(batch.buf, batch.start, batch.length, self.view.admission,
-                              keys, info)
+        keys, info = columns if columns is not None else self.classify(side, port_index, batch)
         arena = self._arena_for(batch)
         position, admitter = 0, self.admitter
         while position < count:
@@ -213,6 +209,18 @@ class FastPath:
             PacketBatch(arena.buf, arena.table[R_START, :emitted], arena.length[:emitted]),
             arena.table[R_PORT, :emitted], arena.table[R_SOURCE, :emitted])
         return FastResult(emissions, arena.table[R_PUNTED, :punted])
+
+    def classify(self, side: int, port_index: int,
+                 batch: PacketBatch) -> tuple[np.ndarray, np.ndarray]:
+        """The batch's columns (classify.py), in arrays reused while batch sizes repeat."""
+        keys, info = self._columns_for(len(batch))
+        if side == VM_SIDE:
+            mac, tag = self.view.vm_ports.get(port_index, (-1, 0))
+            classify_vm(batch.buf, batch.start, batch.length, mac, tag, keys, info)
+        else:
+            classify_underlay(batch.buf, batch.start, batch.length, self.view.admission,
+                              keys, info)
+        return keys, info
 
     def _replay(self, position: int, end: int, stop_on_punt: bool, now_s: float,
                 batch: PacketBatch, keys: np.ndarray, info: np.ndarray) -> int:

@@ -1,16 +1,21 @@
 """A host engine's batches through the fast path, with the slow path for what it punts.
 
-Inputs: the engine's FastPath, the frames of one port's batch, how the engine handles one
-frame in Python (`HostEngine._from_vm` / `_from_underlay`), and its Python flow cache (whose
-`hits` count the fast path's too). Output: the emissions, in the order the
-Python path alone would produce them: the fast path replays hits in arrival order and hands
-each punted packet to the Python handler at its place (core.FastPath.process), so the first
-packet of a new flow decides and installs it (`learn`, called from the engine's cache
-lookup) before the rest of the batch is replayed. Emissions of both are merged by the
-index of the packet that produced them.
+Inputs: the engine's FastPath, the frames of one port's batch and their classified,
+gated columns (batch_gate.py: refused openings are DROPPED, neither replayed nor punted),
+how the engine handles one frame in Python (`HostEngine._from_vm` / `_from_underlay`),
+its Python flow cache (whose `hits` count the fast path's too) and, optionally, the
+slow path's share: `share(port, slot)` True means the ENI of that slot has used its share
+of the Python stages this second and the punted packet is dropped there (counted by the
+engine as `slowpath_share_exceeded`) instead of being handled.
+Output: the emissions, in the order the Python path alone would produce them: the fast path
+replays hits in arrival order and hands each punted packet to the Python handler at its
+place (core.FastPath.process), so the first packet of a new flow decides and installs it
+(`learn`, called from the engine's cache lookup) before the rest of the batch is replayed.
+Emissions of both are merged by the index of the packet that produced them.
 
 Example:
-    emissions = run_batch(engine.fastpath, VM_SIDE, "vm:eni-a", frames,
+    gated = engine.gate.run(VM_SIDE, "eni-a", frames, now_s)
+    emissions = run_batch(engine.fastpath, VM_SIDE, "vm:eni-a", frames, gated,
                           lambda frame, out: engine._from_vm("eni-a", frame, out), engine.flows)
 """
 
@@ -18,27 +23,34 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from smartnic.dataplane.fastpath.batch import Emissions, PacketBatch
+from smartnic.dataplane.batch_gate import Gated
+from smartnic.dataplane.fastpath.batch import Emissions
 from smartnic.dataplane.fastpath.core import FastPath
 from smartnic.dataplane.flowtable import FlowTable
 from smartnic.dataplane.runner import Emission
 
 Handler = Callable[[bytes, list[Emission]], None]
+Share = Callable[[str, int], bool]
 
 
-def run_batch(fast: FastPath, side: int, port: str, frames: list[bytes], handle: Handler,
-              flows: FlowTable) -> list[Emission]:
+def run_batch(fast: FastPath, side: int, port: str, frames: list[bytes], gated: Gated,
+              handle: Handler, flows: FlowTable, share: Share | None = None
+              ) -> list[Emission]:
     """`flows` (the engine's Python flow cache) counts the fast path's hits as its own: one
     emission each."""
     slow: list[tuple[int, list[Emission]]] = []
+    slot_of = gated.slot_of
 
     def punted(index: int) -> None:
+        if share is not None and share(port, int(slot_of[index])):
+            return
         out: list[Emission] = []
         handle(frames[index], out)
         if out:
             slow.append((index, out))
 
-    result = fast.process(side, fast.port_index(port), PacketBatch.from_frames(frames), punted)
+    result = fast.process(side, fast.port_index(port), gated.batch, punted,
+                          columns=(gated.keys, gated.info))
     flows.hits += len(result.emissions)
     return merge(result.emissions, fast.port_names, slow)
 

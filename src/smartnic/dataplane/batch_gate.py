@@ -1,0 +1,95 @@
+"""Each batch classified once and gated: the engine's first step, with or without the
+fast path (the kernel and the rules: gate.py).
+
+`Gate.load(program, host_id, own_ip, now_s)` takes the local ENIs (MAC, tag, new-flow
+limit: `limits.new_flows` or DEFAULT_NEW_FLOWS_PER_S); `Gate.run(side, eni_id, frames,
+now_s)` returns the batch, its classified columns (which the fast path then uses instead
+of classifying again), each packet's slot and how many openings were refused;
+`take_refused()` hands the refusals per ENI to the engine's counters.
+
+Example:
+    gated = engine.gate.run(VM_SIDE, "eni-a", frames, now_s)
+    dropped = gated.info[I_STATUS] == DROPPED
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from smartnic.compiler.program import Program
+from smartnic.compiler.views import EniView
+from smartnic.dataplane.allowance import DEFAULT_NEW_FLOWS_PER_S, NewFlowAllowance
+from smartnic.dataplane.fastpath.batch import PacketBatch
+from smartnic.dataplane.fastpath.classify import Admission, classify_underlay, classify_vm
+from smartnic.dataplane.fastpath.columns import new_info
+from smartnic.dataplane.fastpath.flowkey import ROW_WORDS, VM_SIDE
+from smartnic.dataplane.fastpath.gate import gate
+from smartnic.dataplane.fastpath.program_view import admission
+
+
+class Gated(NamedTuple):
+    """A batch classified and gated: columns for the fast path, each packet's slot."""
+
+    batch: PacketBatch
+    keys: np.ndarray
+    info: np.ndarray
+    slot_of: np.ndarray
+    refused: int  # packets the new-flow allowance dropped
+
+
+class Gate:
+    """Classifies each batch once (the columns go on to the fast path) and applies the
+    new-flow allowance; the engine counts what it refused (`refused_by_slot`)."""
+
+    def __init__(self) -> None:
+        self.allowance = NewFlowAllowance()
+        self.vm: dict[str, tuple[int, int]] = {}  # local ENI id -> (MAC as int, tag)
+        self.admission: Admission | None = None
+        self.refused = np.zeros(0, np.int64)
+        self._keys = np.zeros((0, ROW_WORDS), np.uint64)
+        self._info = new_info(0)
+        self._slot_of = np.zeros(0, np.int64)
+
+    def load(self, program: Program, host_id: str, own_ip: int, now_s: float) -> None:
+        local = program.enis_on(host_id)
+        self.vm = {e.id: (int.from_bytes(e.mac, "big"), e.tag) for e in local}
+        self.admission = admission(program, host_id, own_ip)
+        self.allowance.configure({e.id: (e.tag, new_flows_per_s(e)) for e in local}, now_s)
+        self.refused = np.resize(self.refused, len(self.allowance.names))
+
+    def run(self, side: int, eni_id: str | None, frames: list[bytes], now_s: float) -> Gated:
+        batch = PacketBatch.from_frames(frames)
+        keys, info, slot_of = self._columns(len(frames))
+        if side == VM_SIDE:
+            mac, tag = self.vm.get(eni_id or "", (-1, 0))
+            classify_vm(batch.buf, batch.start, batch.length, mac, tag, keys, info)
+        else:
+            assert self.admission is not None
+            classify_underlay(batch.buf, batch.start, batch.length, self.admission, keys, info)
+        allowance = self.allowance
+        slot = allowance.slots.get(eni_id or "", -1) if side == VM_SIDE else -1
+        refused = gate(side, slot, now_s, keys, info, allowance.tag_slot, allowance.rate,
+                       allowance.tokens, allowance.last_s, slot_of, self.refused)
+        return Gated(batch, keys, info, slot_of, int(refused))
+
+    def take_refused(self) -> list[tuple[str, int]]:
+        """(ENI id, packets refused) since the last call."""
+        counts = [(self.allowance.names[s], int(self.refused[s]))
+                  for s in np.flatnonzero(self.refused).tolist()]
+        self.refused[:] = 0
+        return counts
+
+    def _columns(self, count: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Columns of exactly `count` packets (kept while batch sizes repeat)."""
+        if self._keys.shape[0] != count:
+            self._keys = np.empty((count, ROW_WORDS), np.uint64)
+            self._info = new_info(count)
+            self._slot_of = np.empty(count, np.int64)
+        return self._keys, self._info, self._slot_of
+
+
+def new_flows_per_s(eni: EniView) -> int:
+    limit = eni.new_flow_limit
+    return DEFAULT_NEW_FLOWS_PER_S if limit is None else limit

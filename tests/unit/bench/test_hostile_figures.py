@@ -1,0 +1,58 @@
+"""The hostile benchmark's verdict: a flood is fair only when every bystander figure holds."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from bench.hostile_figures import hostile_figures
+from bench.report import _hostile
+
+FLOOD: dict[str, Any] = {
+    "rate_pps": 25_000, "seconds": 3.0, "offered": 75_000, "offered_pps": 25_000.0,
+    "ping": {"sent": 100, "received": 100, "loss": 0.0, "p50_ms": 0.8, "p99_ms": 1.5},
+    "connects": {"ok": 10, "failed": 0, "p50_ms": 1.0, "p99_ms": 2.0},
+    "established": {"flooder": {"round_trips": 150, "failures": 0, "max_gap_ms": 30.0},
+                    "quiet-1": {"round_trips": 150, "failures": 0, "max_gap_ms": 25.0}},
+    "fate": {"eni-flooder": {"new_flow_allowance_exceeded": 60_000, "conntrack_entries": 15_000,
+                             "conntrack_allowance_exceeded": 0},
+             "eni-target": {"new_flow_allowance_exceeded": 0, "conntrack_entries": 15_000}},
+    "rss_before_bytes": {"host-1": 300 << 20, "host-2": 300 << 20},
+    "rss_after_bytes": {"host-1": 310 << 20, "host-2": 305 << 20},
+    "engines_survived": True,
+}
+IDLE = {"ping": {"sent": 100, "received": 100, "loss": 0.0, "p50_ms": 0.6, "p99_ms": 1.0},
+        "connects": {"ok": 10, "failed": 0}}
+
+
+def _verdict(**changes: Any) -> dict[str, Any]:
+    flood = copy.deepcopy(FLOOD)
+    for key, value in changes.items():
+        flood[key] = value
+    figures = hostile_figures({"idle": IDLE, "floods": [flood]})
+    assert figures is not None
+    return dict(figures["floods"][0])
+
+
+def test_a_flood_that_bystanders_do_not_notice_is_fair() -> None:
+    figures = _verdict()
+    assert figures["fair"]
+    assert figures["new_flows_admitted_at_sender"] == 15_000
+    assert figures["refused_at_sender"] == 60_000
+    assert figures["rss_growth_bytes"] == {"host-1": 10 << 20, "host-2": 5 << 20}
+
+
+def test_any_bystander_figure_out_of_bounds_is_unfair() -> None:
+    assert not _verdict(ping=FLOOD["ping"] | {"p99_ms": 2.5})["fair"]  # over 2x idle
+    assert not _verdict(ping=FLOOD["ping"] | {"loss": 0.01})["fair"]
+    assert not _verdict(connects={"ok": 9, "failed": 1})["fair"]
+    assert not _verdict(established=FLOOD["established"] | {
+        "flooder": {"round_trips": 3, "failures": 2, "max_gap_ms": 900.0}})["fair"]
+    assert not _verdict(engines_survived=False)["fair"]
+
+
+def test_the_report_shows_every_flood_rate() -> None:
+    results: dict[str, Any] = {"figures": {"hostile": hostile_figures(
+        {"idle": IDLE, "floods": [FLOOD, FLOOD | {"rate_pps": None}]})}}
+    text = "\n".join(_hostile(results))
+    assert "25,000/s" in text and "full speed" in text and "| yes |" in text
