@@ -47,7 +47,7 @@ VMS = {"eni-flooder": ("host-1", "subnet-1", "10.0.1.10"),
        "eni-target": ("host-2", "subnet-2", "10.0.2.10"),
        "eni-quiet-2": ("host-2", "subnet-2", "10.0.2.20")}
 Progress = Callable[[str], None]
-_TIME = re.compile(r"time=([0-9.]+) ms")
+_REPLY = re.compile(r"icmp_seq=(\d+) .*?time=([0-9.]+) ms")
 
 
 def hostile_config() -> dict[str, Any]:
@@ -108,14 +108,23 @@ def rss_bytes(pid: int) -> int:
 
 
 def ping(ns: str, ip: str, count: int, interval_s: float = 0.01) -> dict[str, Any]:
-    """A reply later than 5 s counts as lost."""
-    out = sh(["ping", "-n", "-c", str(count), "-i", f"{interval_s:g}", "-W", "5", ip], ns,
-             check=False, timeout=count * interval_s + 30)
+    """Every echo waited for until 10 s after the last one is sent (`-w`: ping's own `-W`
+    gives up two round trips after the last send once any reply came, so a late reply
+    would count as lost); later replies count as lost."""
+    deadline = int(count * interval_s) + 10
+    out = sh(["ping", "-n", "-c", str(count), "-i", f"{interval_s:g}", "-w", str(deadline),
+              ip], ns, check=False, timeout=deadline + 15)
     return ping_figures(out, count)
 
 
 def ping_figures(out: str, sent: int) -> dict[str, Any]:
-    rtts = np.array([float(m) for m in _TIME.findall(out)])
+    """Figures of echoes 1..`sent` (with `-w`, ping sends on until `sent` replies came; the
+    replies of later echoes follow theirs on the same path, so they are left out)."""
+    replies: dict[int, float] = {}
+    for seq, ms in _REPLY.findall(out):
+        if int(seq) <= sent:
+            replies.setdefault(int(seq), float(ms))  # a duplicate is not a second reply
+    rtts = np.array(list(replies.values()))
     if rtts.size == 0:
         return {"sent": sent, "received": 0, "loss": 1.0, "p50_ms": None, "p99_ms": None}
     return {"sent": sent, "received": int(rtts.size), "loss": 1.0 - rtts.size / sent,

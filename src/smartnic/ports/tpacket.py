@@ -9,7 +9,8 @@ TP_STATUS_SEND_REQUEST, and one `send()` makes the kernel transmit every marked 
 `walk_rx` is a numba kernel over numpy views of the mmap, `walk_rx_py` its pure-Python
 twin (the oracle in tests). The kernel is worth it: draining a full ring of 64-byte frames
 ran at ~5.0 M frames/s with it against ~1.4 M with the twin (9000-byte: 0.49 M against
-0.09 M). All header fields it reads are naturally aligned (TPACKET_ALIGNMENT is 16), so
+0.09 M). All header fields it reads are naturally aligned (packets start V3_ALIGNMENT = 8
+apart within a block, linux/net/packet/af_packet.c), so
 the u32/u16 views index them directly. TX needs no kernel (see `rings.TxRing.fill`).
 Offsets and lengths in the ring headers are the kernel's, yet the walk trusts none of them
 to stay inside the block: a header or frame reaching past it is returned as RX_SKIP.
@@ -46,6 +47,7 @@ TP_STATUS_AVAILABLE = 0
 TP_STATUS_SEND_REQUEST = 1
 
 TPACKET_ALIGNMENT = 16
+V3_ALIGNMENT = 8  # a TPACKET_V3 packet's start within its block
 # tpacket_block_desc: version, offset_to_priv, then tpacket_hdr_v1 from byte 8.
 BLOCK_STATUS = 8
 BLOCK_NUM_PKTS = 12
@@ -99,11 +101,11 @@ def walk_rx(ring32: np.ndarray, ring16: np.ndarray, ring8: np.ndarray, pkt: int,
     the offset of the next packet. The caller has already seen the block's status as
     TP_STATUS_USER (the call boundary orders that read before these). `end` is the
     block's end (≤ the ring's length): a packet header that would reach past it or is not
-    TPACKET_ALIGNMENT-aligned is never read, and a frame reaching past it never returned:
+    V3_ALIGNMENT-aligned is never read, and a frame reaching past it never returned:
     both come back as RX_SKIP (headers the kernel cannot have written).
     """
     for row in range(first_row, first_row + count):
-        if (pkt < 0) | (pkt + TPACKET3_HDRLEN > end) | (pkt % TPACKET_ALIGNMENT != 0):
+        if (pkt < 0) | (pkt + TPACKET3_HDRLEN > end) | (pkt % V3_ALIGNMENT != 0):
             rows[row, 0], rows[row, 1], rows[row, 2], rows[row, 3] = 0, 0, RX_SKIP, 0
             continue
         status = ring32[(pkt + PKT_STATUS) >> 2]
@@ -139,7 +141,7 @@ def walk_rx_py(ring: bytes | bytearray | memoryview, pkt: int, end: int,
     """Pure-Python twin of `walk_rx`: the rows as a list, and the next packet offset."""
     rows: list[tuple[int, int, int, int]] = []
     for _ in range(count):
-        if pkt < 0 or pkt + TPACKET3_HDRLEN > end or pkt % TPACKET_ALIGNMENT:
+        if pkt < 0 or pkt + TPACKET3_HDRLEN > end or pkt % V3_ALIGNMENT:
             rows.append((0, 0, RX_SKIP, 0))
             continue
         nxt, snaplen, length, status, mac = struct.unpack_from("=I8xIIIH", ring, pkt)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from bench.hostile import ping_figures
 from bench.hostile_figures import hostile_figures
 from bench.report import _hostile
 
@@ -56,3 +57,15 @@ def test_the_report_shows_every_flood_rate() -> None:
         {"idle": IDLE, "floods": [FLOOD, FLOOD | {"rate_pps": None}]})}}
     text = "\n".join(_hostile(results))
     assert "25,000/s" in text and "full speed" in text and "| yes |" in text
+
+
+def test_ping_figures_count_each_echo_once_and_ignore_those_sent_after_the_count() -> None:
+    out = "\n".join([
+        "64 bytes from 10.0.1.20: icmp_seq=1 ttl=64 time=4.00 ms",
+        "64 bytes from 10.0.1.20: icmp_seq=3 ttl=64 time=900 ms",
+        "64 bytes from 10.0.1.20: icmp_seq=3 ttl=64 time=901 ms (DUP!)",
+        "64 bytes from 10.0.1.20: icmp_seq=5 ttl=64 time=2.00 ms",  # sent past the count
+        "5 packets transmitted, 3 received, +1 duplicates, 40% packet loss"])
+    figures = ping_figures(out, 4)
+    assert figures["sent"] == 4 and figures["received"] == 2 and figures["loss"] == 0.5
+    assert figures["p50_ms"] == 452.0

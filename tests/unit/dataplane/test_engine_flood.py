@@ -54,6 +54,7 @@ FLOODS = (("eni-a", "eni-b"), ("eni-c", "eni-b"), ("eni-b", "eni-a"))
 ESTABLISHED = (("eni-a", "eni-b", 30000), ("eni-a", "eni-b", 30001), ("eni-c", "eni-b", 30002))
 TCP_SPORT, TCP_CHECKSUM = 34, 50  # offsets in an IPv4 frame without options
 REFUSED = "drop.conntrack_full.conntrack_table_full"
+UNGATED = {"new_flows": 1_000_000}  # the tables, not the new-flow allowance, meet the flood
 
 
 class TickingClock(VirtualClock):
@@ -230,7 +231,10 @@ def test_a_syn_flood_grows_evicts_refuses_and_keeps_established_flows(
         build_t1: Callable[..., Config], monkeypatch: pytest.MonkeyPatch) -> None:
     watch = GrowthWatch(monkeypatch)
     config = build_t1({**OPEN, **FLOW_LOG,
-                       "enis": [{"id": "eni-b", "limits": {"conntrack_max": EB_CAPACITY}}]})
+                       "enis": [{"id": "eni-a", "limits": UNGATED},
+                                {"id": "eni-b", "limits": {"conntrack_max": EB_CAPACITY,
+                                                           **UNGATED}},
+                                {"id": "eni-c", "limits": UNGATED}]})
     flood = Flood(config, TickingClock())
     for src, dst, sport in ESTABLISHED:  # three handshakes before the flood
         flood.send(src, [flood.frame(src, dst, sport, "S")])

@@ -31,7 +31,7 @@ def _v3_ring(seed: int, blocks: int, first: int, plausible: bool) -> np.ndarray:
     ring = rng.integers(0, 256, BLOCK * blocks, dtype=np.uint8)
     pkt = first
     while plausible and 0 <= pkt and pkt + tp.TPACKET3_HDRLEN <= ring.shape[0]:
-        step = int(rng.integers(0, 700)) & ~15
+        step = int(rng.integers(0, 700)) & ~(tp.V3_ALIGNMENT - 1)
         snaplen = int(rng.integers(0, 1600))
         struct.pack_into("=I8xIIIH", ring.data, pkt, step, snaplen, snaplen,
                          int(rng.integers(0, 256)), int(rng.integers(0, 256)))
@@ -55,6 +55,23 @@ def test_v3_walk_stays_in_its_block_whatever_the_headers_say(
     expected, expected_after = tp.walk_rx_py(ring.data, pkt, end, count)
     assert [tuple(row) for row in rows.tolist()] == expected and after == expected_after
     assert _inside(expected, max(pkt, 0), end)
+
+
+def test_v3_walk_reads_packets_8_bytes_apart_as_the_kernel_packs_them() -> None:
+    """TPACKET_V3 aligns packets within a block to 8 bytes (V3_ALIGNMENT), not 16."""
+    ring = np.zeros(BLOCK, np.uint8)
+    frames, pkt, mac = [66, 1514, 61, 64], 48, 82  # mac: header + sockaddr_ll, aligned
+    starts = []
+    for index, snaplen in enumerate(frames):
+        step = 0 if index == len(frames) - 1 else -(-(mac + snaplen) // tp.V3_ALIGNMENT) * 8
+        struct.pack_into("=I8xIIIH", ring.data, pkt, step, snaplen, snaplen, 0, mac)
+        starts.append(pkt + mac)
+        pkt += step
+    assert any((start - mac) % 16 for start in starts)  # a packet header 8 mod 16
+    rows = np.zeros((len(frames), 4), np.int64)
+    tp.walk_rx(ring.view(np.uint32), ring.view(np.uint16), ring, 48, BLOCK, len(frames), rows, 0)
+    assert [tuple(row[:3]) for row in rows.tolist()] == [(start, snaplen, 0) for start, snaplen
+                                                          in zip(starts, frames, strict=True)]
 
 
 @settings(max_examples=300, deadline=None)

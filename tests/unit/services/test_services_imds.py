@@ -217,16 +217,16 @@ def test_ipv6_endpoint() -> None:
 
 
 def test_long_responses_are_split_into_1400_byte_segments() -> None:
-    data = config_data()
-    data["enis"][2]["ips"] = ["10.0.2.20"] + [f"10.0.2.{n}" for n in range(30, 230)]
-    client = Client("eni-b", prog=compile_program(load_config(data)))
-    mac = vm_mac("eni-b")
+    data = config_data()  # 50 addresses: the most an ENI holds (ENI-R1), about 2,000 bytes
+    data["enis"][0]["ipv6"] = [f"2001:db8:1234:1a01:1111:2222:3333:{n:04x}" for n in range(50)]
+    client = Client("eni-a", prog=compile_program(load_config(data)))
+    mac = vm_mac("eni-a")
     replies, isn = client.http(
-        f"GET /latest/meta-data/network/interfaces/macs/{mac}/local-ipv4s HTTP/1.1\r\n\r\n".encode()
+        f"GET /latest/meta-data/network/interfaces/macs/{mac}/ipv6s HTTP/1.1\r\n\r\n".encode()
     )
     sizes = [len(r[TCP].payload) for r in replies]
     assert len(replies) > 1 and max(sizes) == 1400
     assert [r[TCP].seq for r in replies] == [isn + 1 + sum(sizes[:i]) for i in range(len(sizes))]
     assert [bool(r[TCP].flags.F) for r in replies] == [False] * (len(replies) - 1) + [True]
     response = HTTP(b"".join(bytes(r[TCP].payload) for r in replies))[HTTPResponse]
-    assert len(body(response).split(b"\n")) == 201
+    assert len(body(response).split(b"\n")) == 50
