@@ -22,8 +22,8 @@ demo: $(STAMP)
 # Kernels are compiled once before the suite (not by every worker on its first packet), in
 # both modes side by side (numba compiles on one core): normal, and bounds-checked
 # (NUMBA_BOUNDSCHECK=1: numba checks every array index; its own kernel cache, see
-# smartnic/numba_cache.py). The whole suite runs, then the tests marked `boundscheck`
-# run again bounds-checked (docs/architecture.md, "Memory safety of the kernels").
+# smartnic/numba_cache.py). The suite runs without the tests marked `boundscheck`, which
+# then run bounds-checked (docs/architecture.md, "Memory safety of the kernels").
 CHECKED := NUMBA_BOUNDSCHECK=1
 PYTEST := $(BIN)/pytest -n 2 --dist loadgroup
 
@@ -31,7 +31,7 @@ test: $(STAMP) system-deps
 	@$(CHECKED) $(BIN)/python -m smartnic.dataplane.warmup & checked=$$!; \
 	$(BIN)/python -m smartnic.dataplane.warmup; normal=$$?; \
 	wait $$checked && [ $$normal = 0 ]
-	$(PYTEST) $(ARGS)
+	$(PYTEST) -m "not boundscheck" $(ARGS)
 	$(MAKE) --no-print-directory test-checked-run
 
 # Only the bounds-checked run (ARGS narrows it as for `make test`).
