@@ -16,16 +16,8 @@ from typing import Any
 
 import yaml
 
-CONFIG: dict[str, Any] = {
-    "vpcs": [{"id": "vpc-1", "cidrs": ["10.0.0.0/16"]}],
-    "subnets": [{"id": "subnet-1", "vpc": "vpc-1", "cidr": "10.0.1.0/24"},
-                {"id": "subnet-2", "vpc": "vpc-1", "cidr": "10.0.2.0/24"}],
-    "security_groups": [{"id": "sg-1", "vpc": "vpc-1", "ingress": [
-        {"proto": "tcp", "ports": "22", "peer": "10.0.1.0/24"}]}],
-    "enis": [{"id": "eni-1", "subnet": "subnet-1", "ips": ["10.0.1.10"], "sgs": ["sg-1"]},
-             {"id": "eni-2", "subnet": "subnet-2", "ips": ["10.0.2.10"], "sgs": ["sg-1"]}],
-    "flow_logs": [{"id": "fl-1", "resource": "vpc-1", "interval": 60}],
-}
+from tests.unit.cli.test_cli import CONFIG  # a valid cloud every command accepts
+
 GOOD_SEND = {"from": "eni-1", "dst": "10.0.2.10", "proto": "tcp", "dport": 22}
 HUGE_BYTES = 33 * 1024 * 1024  # over model.source.MAX_DOCUMENT_BYTES
 
