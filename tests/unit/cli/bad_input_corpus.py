@@ -28,7 +28,6 @@ class Case:
     argv: list[str]
     says: str  # a text the error line must contain
     needs_root: bool = False
-    known_issue: str | None = None  # outside the command line's files: expected to fail
 
 
 def _send_file(send: dict[str, Any]) -> str:
