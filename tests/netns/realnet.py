@@ -6,6 +6,7 @@ down even when the test fails; everything started in a namespace is stopped by P
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import json
 import os
@@ -125,6 +126,7 @@ class capture:
                      "-i", "any", "-w"]
         self.bpf = bpf
         self.path = Path(f"/tmp/smartnic-capture-{time.monotonic_ns()}.pcap")
+        atexit.register(self.path.unlink, missing_ok=True)  # read after the block: removed at exit
 
     def __enter__(self) -> Path:
         self.process = subprocess.Popen([*self.argv, str(self.path), self.bpf],
