@@ -1,6 +1,6 @@
 """The scenario file schema (schema_version 1) as strict pydantic models, checked whole.
 
-The schema is the comment header of ../shared/scenarios/aws-vpc.yaml. `check_document`
+These models are the schema (examples/scenarios.yaml introduces it). `check_document`
 refuses, before anything runs: unknown keys, wrong types (a bool is not a number, a
 number is finite), scenarios without steps, a step with zero or two actions
 (send | patch | api | advance), duplicate scenario ids, unknown topology names, an `at`

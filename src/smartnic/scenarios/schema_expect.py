@@ -1,6 +1,6 @@
 """The `expect` mapping of a scenario step (schema_version 1), as strict pydantic models.
 
-See the comment header of ../shared/scenarios/aws-vpc.yaml: `result`, `to`, `stage`,
+The fields (examples/scenarios.yaml introduces them): `result`, `to`, `stage`,
 `delivered_as`, counts, `flow_logs` / `flow_logs_absent` (fl_match), mirroring
 (mirror_match), `counters`, `route_selected`, `reason`. Unknown keys, wrong types and
 unknown result values are refused; a `pattern` must be a valid regular expression and a
