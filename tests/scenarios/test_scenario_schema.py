@@ -49,7 +49,8 @@ def test_corpus_covers_every_kind_of_mistake() -> None:
     assert len(CORPUS) >= 25
 
 
-@pytest.mark.skipif(not SHARED.exists(), reason="shared scenario file not present")
+@pytest.mark.skipif(not SHARED.exists(),
+                    reason=f"no acceptance file beside this checkout ({SHARED})")
 def test_shared_file_passes_the_schema_as_it_is() -> None:
     document = load_scenario_file(SHARED)
     checked = check_document(document)

@@ -35,7 +35,7 @@ def test_bad_input_ends_in_one_line_and_status_2(
     case_id: str, corpus: Path, capsys: pytest.CaptureFixture[str]) -> None:
     case = next(c for c in cases(corpus) if c.id == case_id)
     if case.needs_root and os.geteuid() != 0:
-        pytest.skip("checks for root before it reads its input")
+        pytest.skip("needs root: the command refuses non-root users before it reads its input")
     status = run(case.argv)
     err = capsys.readouterr().err
     _assert_one_line_refusal(case, status, err)
