@@ -9,7 +9,6 @@ import typer
 from rich.markup import escape
 
 from smartnic.cli.common import console, fail
-from smartnic.cli.scenario_checks import check_scenario_file
 from smartnic.scenarios.runner import ScenarioFileError, load_scenario_file, run_file, summary
 
 app = typer.Typer(help="Run scenario files (schema_version 1).", no_args_is_help=True)
@@ -30,7 +29,6 @@ def run(
             documents.append(load_scenario_file(path))
         except ScenarioFileError as error:
             fail(str(error))
-        check_scenario_file(path, documents[-1])
     results = [result for document in documents for result in run_file(document, tag)]
     if as_json:
         console.print_json(json.dumps({"results": [r.to_json() for r in results],

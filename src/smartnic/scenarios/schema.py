@@ -33,6 +33,7 @@ from smartnic.scenarios.schema_expect import (
     Port,
     Strict,
 )
+from smartnic.scenarios.sends import SendError, check_send
 
 SCHEMA_VERSION = 1
 MAX_COUNT_PER_SEND = 100_000
@@ -83,6 +84,15 @@ class Send(Strict):
     def _fragments_need_df_off(self) -> Send:
         if self.fragment_size is not None and self.df:
             raise ValueError("fragment_size needs df: false (the sender fragments)")
+        return self
+
+    @model_validator(mode="after")
+    def _as_trace_checks_it(self) -> Send:
+        """The checks `trace` makes of the same fields (one address family, …)."""
+        try:
+            check_send(self.model_dump(by_alias=True, exclude_none=True))
+        except SendError as error:
+            raise ValueError(str(error)) from None
         return self
 
 
