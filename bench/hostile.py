@@ -183,7 +183,7 @@ def eni_counters(topo: orchestrate.Topology) -> dict[str, dict[str, int]]:
     return found
 
 
-FATE = ("new_flow_allowance_exceeded", "conntrack_entries", "conntrack_allowance_exceeded",
+FATE = ("new_flow_allowance_exceeded", "conntrack_opened", "conntrack_allowance_exceeded",
         "slowpath_share_exceeded", "rx_packets")
 
 

@@ -12,8 +12,9 @@ P99_CEILING_MS = 10.0
 
 
 def _admitted(fate: dict[str, int]) -> int:
-    """Openings past the sender's allowance: each wanted a tracked connection."""
-    return fate.get("conntrack_entries", 0) + fate.get("conntrack_allowance_exceeded", 0)
+    """Openings past the allowance: each opened a tracked connection (`conntrack_opened`,
+    reopened tuples included) or was refused at the ENI's capacity."""
+    return fate.get("conntrack_opened", 0) + fate.get("conntrack_allowance_exceeded", 0)
 
 
 def _flowed(established: dict[str, Any]) -> bool:

@@ -164,10 +164,19 @@ def _print_counters(report: dict[str, Any]) -> None:
     for column in ("engine", "eni", "counter", "value"):
         table.add_column(column, justify="right" if column == "value" else "left")
     for engine_name, reply in report.items():
-        for eni, values in (reply.get("enis") or {"-": reply.get("engine", {})}).items():
+        for scope, values in _counter_scopes(reply):
             for counter, value in sorted(values.items()):
-                table.add_row(engine_name, eni, counter, str(value))
+                table.add_row(engine_name, scope, counter, str(value))
     console.print(table)
+
+
+def _counter_scopes(reply: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """Per ENI (or the engine's own), then the fast path's and each port's counters."""
+    scopes = list((reply.get("enis") or {"-": reply.get("engine", {})}).items())
+    if reply.get("fastpath"):
+        scopes.append(("fast path", reply["fastpath"]))
+    scopes += [(f"port {name}", stats) for name, stats in (reply.get("ports") or {}).items()]
+    return scopes
 
 
 def _engine_cell(engine: dict[str, Any]) -> str:

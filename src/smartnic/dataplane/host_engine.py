@@ -18,6 +18,11 @@ Fairness between ENIs (docs/architecture.md): every batch is first classified an
 the ports round-robin, one budgeted batch each per round; with `slowpath_pps` (the
 engine processes set it) each ENI's punts to the Python stages are capped
 (host_batches.py).
+
+Flow-log records: `tick` returns those of the windows that closed; with `keep_flow_logs`
+(in-process clouds: scenarios, the demo) the collector also keeps every one for
+`flowlogs.records()`; engine processes deliver them as files and keep none, so their
+memory does not grow with their age.
 """
 
 from __future__ import annotations
@@ -59,12 +64,13 @@ NEW_FLOW_REFUSAL = ("allowance_exceeded", "new_flow_allowance")
 class HostEngine:
     def __init__(self, host_id: str, program: Program, clock: Clock, underlay: Port, *,
                  journal: bool = False, fastpath: bool = True, admission: bool = True,
-                 slowpath_pps: int | None = None) -> None:
+                 slowpath_pps: int | None = None, keep_flow_logs: bool = True) -> None:
         self.host_id = host_id
         counters = Counters()
         self.ctx = EngineContext(
             host_id, program, clock, ConntrackTable(), counters,
-            FlowLogCollector([], {}, clock.now(), max_flows_per_window=FLOW_LOG_FLOWS_PER_WINDOW),
+            FlowLogCollector([], {}, clock.now(), max_flows_per_window=FLOW_LOG_FLOWS_PER_WINDOW,
+                             keep_final=keep_flow_logs),
             Allowances(),
             program.hosts[host_id].underlay_ip,
         )
@@ -76,7 +82,6 @@ class HostEngine:
         self.services.responders = default_responders()
         self.runner = ActionRunner(self.ctx, self.services)
         self.journal: list[PacketEvent] | None = [] if journal else None
-        self.flow_log_records: list[FlowLogRecord] = []
         self.fastpath = FastPath(self.ctx) if fastpath and not journal else None
         self.admission = admission
         self.gate = Gate()
@@ -134,9 +139,7 @@ class HostEngine:
 
     def tick(self) -> list[FlowLogRecord]:
         """Close flow-log windows that ended; returns the newly final records."""
-        records = self.ctx.flowlogs.advance(self.ctx.clock.now())
-        self.flow_log_records += records
-        return records
+        return self.ctx.flowlogs.advance(self.ctx.clock.now())
 
     def transmit(self, emissions: list[Emission]) -> None:
         by_port: dict[str, list[bytes]] = {}
@@ -163,10 +166,12 @@ class HostEngine:
                  handle: Callable[[bytes, list[Emission]], None]) -> list[Emission]:
         gated = self.gate.run(side, eni_id, frames, self.ctx.clock.now())
         if self.fastpath is not None:
-            self._count_refused()
+            if gated.refused:  # most batches refuse nothing: skip the per-ENI walk
+                self._count_refused()
             return run_batch(self.fastpath, side, source, frames, gated, handle, self.flows,
                              self._share_drop if self.share is not None else None)
-        self.gate.take_refused()  # counted below, each at its place
+        if gated.refused:
+            self.gate.take_refused()  # counted below, each at its place
         out: list[Emission] = []
         for i, frame in enumerate(frames):
             if gated.refused and gated.info[I_STATUS, i] == DROPPED:

@@ -35,6 +35,9 @@ class HostProcess:
                 "engine": engine.ctx.counters.of("engine"),
                 "flow_cache": {"entries": len(engine.flows), "hits": engine.flows.hits,
                                "misses": engine.flows.misses},
+                "fastpath": engine.fastpath.counters() if engine.fastpath else {},
+                "ports": {name: dict(getattr(port, "stats", {})) for name, port in
+                          [("underlay", engine.underlay), *engine.vm_ports.items()]},
             }
         return base | {"enis": local, "ports": sorted(engine.vm_ports)}
 

@@ -2,8 +2,9 @@
 
 Waits with poll(2) on every port and the control socket (no busy spinning), processes one
 batch per readable round, closes flow-log windows once a second and delivers the records
-as S3-layout files. SIGTERM/SIGINT end the loop cleanly: windows flushed, ports closed,
-control socket removed.
+as S3-layout files. Python's full garbage collections run here, when due (heap.py).
+SIGTERM/SIGINT end the loop cleanly: windows flushed, ports closed, control socket
+removed.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from smartnic.runtime.control import ControlServer
+from smartnic.runtime.heap import FullCollections
 from smartnic.telemetry.flowlogs import FlowLogRecord
 from smartnic.telemetry.flowlogs.delivery import deliver
 
@@ -52,6 +54,7 @@ class EngineLoop:
         signal.signal(signal.SIGTERM, self.stop)
         signal.signal(signal.SIGINT, self.stop)
         next_tick = time.monotonic() + TICK_INTERVAL_S
+        full_collections = FullCollections(time.monotonic())
         while self.running:
             ready = self.poller.poll(POLL_TIMEOUT_MS)
             if ready:
@@ -62,6 +65,7 @@ class EngineLoop:
             if time.monotonic() >= next_tick:
                 self._deliver(self.engine.tick())
                 next_tick = time.monotonic() + TICK_INTERVAL_S
+            full_collections.maybe(time.monotonic(), idle=not ready)
         self._deliver(self.engine.finish())
         self.control.close()
 

@@ -19,6 +19,7 @@ from smartnic.dataplane.warmup import warm_up
 from smartnic.model import load_config_file
 from smartnic.ports.afpacket import AfPacketPort
 from smartnic.ports.udp import UdpUnderlayPort
+from smartnic.runtime import heap
 from smartnic.runtime.adapters import EdgeProcess, HostProcess
 from smartnic.runtime.control import ControlServer
 from smartnic.runtime.loop import EngineLoop, PollableEngine
@@ -41,7 +42,7 @@ def run_engine(spec_path: Path) -> None:
     if spec.role == "host":
         warm_up()  # kernels loaded (or compiled) before the first packet, not on it
         engine = HostEngine(spec.host_id, program, SystemClock(), underlay,
-                            slowpath_pps=DEFAULT_SLOWPATH_PPS)
+                            slowpath_pps=DEFAULT_SLOWPATH_PPS, keep_flow_logs=False)
         for eni_id, ifname in spec.vm_ports.items():
             port = AfPacketPort(ifname, rx_version=2)
             engine.attach(eni_id, port)
@@ -56,6 +57,7 @@ def run_engine(spec_path: Path) -> None:
     control = ControlServer(spec.control_socket, process.report)
     loop = EngineLoop(process, [p.fileno() for p in ports], control, Path(spec.flowlog_dir),
                       config.account_id, config.region)
+    heap.settle()  # the set-up heap leaves the collector's walks
     try:
         loop.run()
     finally:

@@ -142,12 +142,63 @@ def test_full_small_conntrack_asks_for_the_sweep_the_slow_path_would_make() -> N
     assert out[O_CODE] == CT_FULL and out[dk.O_SWEEP] == -1
 
 
-def test_a_key_with_an_expired_row_punts_the_slow_path_frees_it() -> None:
+def test_a_key_with_an_expired_row_frees_it_and_is_decided_anew() -> None:
+    """As ConntrackTable.lookup: the expired row goes, the packet opens a new connection."""
     cloud = _cloud(OPEN_C)
     spec = {"from": "eni-a", "dst": "10.0.2.30", "proto": "udp", "sport": 7, "dport": 80}
-    assert _decide(cloud, spec)[1][O_CODE] == ADMIT_REMOTE
+    _, first = _decide(cloud, spec)
+    assert first[O_CODE] == ADMIT_REMOTE
     cloud.clock.advance(400.0)  # type: ignore[attr-defined]
-    assert _decide(cloud, spec)[1][O_CODE] == PUNT
+    _, again = _decide(cloud, spec)
+    assert again[O_CODE] == ADMIT_REMOTE
+    assert again[O_SRC_CT + 1] != first[O_SRC_CT + 1] or again[O_SRC_CT] != first[O_SRC_CT]
+    conntrack = cloud.hosts["host-1"].ctx.conntrack
+    assert len(conntrack.entries("eni-a")) == 1  # the expired row was freed, not kept
+
+
+def _syn_then(cloud: Cloud, flags: str, sport: int = 40000) -> np.ndarray:
+    spec = {"from": "eni-a", "dst": "10.0.2.30", "proto": "tcp", "sport": sport,
+            "dport": 80, "flags": flags}
+    return _decide(cloud, spec)[1]
+
+
+def _close_by_rst(cloud: Cloud, out: np.ndarray) -> None:
+    """What replay does to the row of an admitted SYN when the sender resets it."""
+    conntrack = cloud.hosts["host-1"].ctx.conntrack
+    entry = next(e for e in conntrack.entries("eni-a") if e.row == out[O_SRC_CT])
+    conntrack.touch(entry, False, 0x02, 60, cloud.clock.now())
+    conntrack.touch(entry, False, 0x04, 40, cloud.clock.now())
+
+
+def test_a_fresh_syn_on_a_reset_connection_reopens_it_in_the_kernel_sg_r24() -> None:
+    cloud = _cloud(OPEN_C)
+    first = _syn_then(cloud, "S")
+    _close_by_rst(cloud, first)
+    again = _syn_then(cloud, "S")  # the same 5-tuple: a port reused after the RST
+    assert again[O_CODE] == ADMIT_REMOTE and again[dk.O_NEW] & dk.NEW_SENDER
+    assert (again[O_SRC_CT], again[O_SRC_CT + 1]) != (first[O_SRC_CT], first[O_SRC_CT + 1])
+    [entry] = cloud.hosts["host-1"].ctx.conntrack.entries("eni-a")
+    assert entry.state == 0 and entry.packets_orig == 0  # a new connection, not yet touched
+
+
+def test_a_reopen_on_a_full_eni_replaces_its_row_sg_r25() -> None:
+    patch = dict(OPEN_C, enis=[{"id": "eni-a", "limits": {"conntrack_max": 1}}])
+    cloud = _cloud(patch)
+    first = _syn_then(cloud, "S")
+    _close_by_rst(cloud, first)
+    again = _syn_then(cloud, "S")
+    assert again[O_CODE] == ADMIT_REMOTE  # the finished row makes the room it needs
+    other = _syn_then(cloud, "S", sport=40001)
+    assert other[O_CODE] != ADMIT_REMOTE  # a different tuple still meets the full ENI
+
+
+def test_a_syn_on_a_connection_not_finished_continues_it() -> None:
+    cloud = _cloud(OPEN_C)
+    first = _syn_then(cloud, "S")
+    again = _syn_then(cloud, "S")  # a retransmission: same row, original direction
+    assert again[O_CODE] == ADMIT_REMOTE and again[dk.O_NEW] == 0
+    assert (again[O_SRC_CT], again[O_SRC_CT + 1], again[O_SRC_CT + 2]) == (
+        first[O_SRC_CT], first[O_SRC_CT + 1], 0)
 
 
 def test_a_vm_sending_to_itself_punts() -> None:

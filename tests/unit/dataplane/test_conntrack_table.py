@@ -218,6 +218,8 @@ def test_fresh_syn_after_close_starts_a_new_connection() -> None:
     assert old.removed and table.lookup("eni-x", _tcp(), T0 + 2) is None
     fresh = _open(table, _tcp(), T0 + 2, S)
     assert fresh is not old and fresh.state == st.TCP_SYN_SENT
+    counters = table.counters("eni-x", T0 + 2)
+    assert (counters["conntrack_opened"], counters["conntrack_entries"]) == (2, 1)
 
 
 # -- capacity (SG-R25) ---------------------------------------------------------------------

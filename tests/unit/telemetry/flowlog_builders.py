@@ -55,7 +55,7 @@ def obs(
 
 def collector(
     *specs: FlowLogSpec, contexts: Iterable[EniLogContext] = (), start_s: float = 0.0,
-    max_flows_per_window: int | None = None,
+    max_flows_per_window: int | None = None, keep_final: bool = True,
 ) -> FlowLogCollector:
     """A collector over `specs` (default: one default-format log on eni-c)."""
     chosen = specs or (spec(),)
@@ -64,4 +64,5 @@ def collector(
         for eni_id in flow_log.eni_ids:
             by_id.setdefault(eni_id, eni(eni_id))
     return FlowLogCollector(
-        chosen, by_id, start_s, max_flows_per_window=max_flows_per_window)
+        chosen, by_id, start_s, max_flows_per_window=max_flows_per_window,
+        keep_final=keep_final)

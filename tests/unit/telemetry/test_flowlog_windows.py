@@ -149,3 +149,17 @@ def test_idle_runs() -> None:
     assert list(idle_runs(3, 3, set())) == []
     assert list(idle_runs(0, 3, {0, 1, 2, 9})) == []
     assert list(idle_runs(2, 4, set())) == [(2, 4)]
+
+
+def test_a_delivering_collector_hands_records_out_and_keeps_none() -> None:
+    """Engine processes deliver what advance/flush return: memory does not grow with age."""
+    kept, handed = collector(), collector(keep_final=False)
+    for log in (kept, handed):
+        log.observe(obs(t=1))
+    handed_out = lines(handed.advance(60))
+    assert handed_out == lines(kept.advance(60)) and len(handed_out) == 1
+    assert handed.records(include_open=False) == []
+    assert lines(kept.records(include_open=False)) == handed_out
+    handed.observe(obs(t=61))
+    assert len(handed.records(include_open=True)) == 1  # the open aggregate is still shown
+    assert len(lines(handed.flush(70))) == 1 and handed.records(include_open=False) == []

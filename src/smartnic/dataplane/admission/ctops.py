@@ -2,7 +2,8 @@
 
 Same semantics as conntrack/key.py (which key a packet looks up, forward or reverse) and
 ConntrackTable (capacity, a reopened key replaces the finished row), over the shared rows.
-Lookups have no side effects; rows are created only once a packet's verdict is final.
+Rows are created only once a packet's verdict is final; lookups free only the expired rows
+they meet (security.py), as ConntrackTable.lookup does.
 """
 
 from __future__ import annotations

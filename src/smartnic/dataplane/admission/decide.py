@@ -5,8 +5,9 @@ receiving side (the underlay) is decided over PolicyTables in the order of slowp
 Outcomes: ADMIT_LOCAL (delivered to a VM of this host), ADMIT_REMOTE (encapsulated to
 another host), CT_FULL (refused at `conntrack_full`, counted), PUNT (anything else — a
 drop that needs its explanation, flow-log record and counters, a VPC service, a gateway, an
-allowance, a reopened connection: the readable slow path decides it). Connection rows are
-created only for admitted packets, after every check passed.
+allowance: the readable slow path decides it). Connection rows are created only for
+admitted packets, after every check passed; a reopened connection (a fresh SYN on a
+finished one) replaces its row then, so it needs no room on its ENI.
 
 Output row (int64): code, destination ENI, traffic path, path MTU, then per side (sender,
 receiver) the conntrack row, its incarnation and the packet's direction on it (-1: none),
@@ -15,7 +16,8 @@ a PUNT only because a full ENI is due a sweep, that ENI's conntrack index (else 
 caller sweeps it (ConntrackTable.sweep) and decides the packet again.
 
 Exactly the slow path's outcome, also where connection tracking is at its edges: a key
-that finds an expired row punts (the slow path frees that row on lookup), a refusal at
+that finds an expired row frees it as the slow path's lookup does (security.py; every
+check the slow path makes before its security-group stage is made before), a refusal at
 capacity is CT_FULL only when the slow path would not sweep first (an ENI above
 SMALL_SWEEP_ROWS swept within SWEEP_INTERVAL_S, or any ENI swept at this very instant,
 when a sweep frees nothing more; otherwise the slow path sweeps, and may then admit),
@@ -97,8 +99,10 @@ def overlay_sender_ok(t: PolicyTables, dst: int, vpc: int, sender: int, from_gat
 
 
 @inline_kernel
-def has_room(ct: CtArrays, ct_eni: int) -> bool:
-    return ct.eni_count[ct_eni] < ct.eni_capacity[ct_eni]
+def has_room(ct: CtArrays, ct_eni: int, replaced: int) -> bool:
+    """Room for a new connection; one that replaces a finished row (`replaced` >= 0,
+    sg_decide's res[0]) takes no more."""
+    return replaced >= 0 or ct.eni_count[ct_eni] < ct.eni_capacity[ct_eni]
 
 
 @inline_kernel
@@ -177,15 +181,15 @@ def decide_vm_packet(t: PolicyTables, local_host: int, ct_eni_of: np.ndarray, ct
     if not sender_checks(t, eni, meta, addr, probe):
         return
     src_ct = ct_eni_of[eni]
-    status = sg_decide(t, ct, index, src_ct, eni, DIRECTION_EGRESS, meta, addr, -1, now_s,
-                       fwd, rev, res)
+    status = sg_decide(t, ct, index, free, top, src_ct, eni, DIRECTION_EGRESS, meta, addr,
+                       -1, now_s, fwd, rev, res)
     if status != SG_HIT and status != SG_NEW and status != SG_UNTRACKED:
         return
     dst = rt.next_hop(t, eni, meta, addr, probe, out)
     if dst < 0 or dst == eni:
         return
     if t.eni_host[dst] != local_host:
-        if status == SG_NEW and not has_room(ct, src_ct):
+        if status == SG_NEW and not has_room(ct, src_ct, res[0]):
             refuse_or_ask_for_sweep(ct, src_ct, now_s, out)
             return
         if commit_side(ct, index, free, top, status, res, fwd, src_ct, meta[1], ORIGIN_EGRESS,
@@ -193,15 +197,15 @@ def decide_vm_packet(t: PolicyTables, local_host: int, ct_eni_of: np.ndarray, ct
             out[O_CODE] = ADMIT_REMOTE
             no_reference(out, O_DST_CT)
         return
-    if not receive_ok(t, dst, t.eni_vpc[eni], eni, False, meta, addr):
+    if t.eni_pps[dst] > 0 or not receive_ok(t, dst, t.eni_vpc[eni], eni, False, meta, addr):
         return
     dst_ct = ct_eni_of[dst]
-    dst_status = sg_decide(t, ct, index, dst_ct, dst, DIRECTION_INGRESS, meta, addr,
-                           t.eni_tag[eni], now_s, dst_fwd, dst_rev, dst_res)
-    if dst_status > SG_UNTRACKED or t.eni_pps[dst] > 0:
+    dst_status = sg_decide(t, ct, index, free, top, dst_ct, dst, DIRECTION_INGRESS, meta,
+                           addr, t.eni_tag[eni], now_s, dst_fwd, dst_rev, dst_res)
+    if dst_status > SG_UNTRACKED:
         return
-    if (status == SG_NEW and not has_room(ct, src_ct)) or (
-            dst_status == SG_NEW and not has_room(ct, dst_ct)):
+    if (status == SG_NEW and not has_room(ct, src_ct, res[0])) or (
+            dst_status == SG_NEW and not has_room(ct, dst_ct, dst_res[0])):
         return  # the slow path sweeps, or explains the refusal with its records
     if top[0] < (status == SG_NEW) + (dst_status == SG_NEW):
         return  # no free row for both sides (the table at max_rows): never half a decision
@@ -229,11 +233,11 @@ def decide_underlay_packet(t: PolicyTables, ct_eni_of: np.ndarray, ct: CtArrays,
     if t.eni_pps[dst] > 0 or not receive_ok(t, dst, vpc, sender, from_gateway, meta, addr):
         return
     dst_ct = ct_eni_of[dst]
-    status = sg_decide(t, ct, index, dst_ct, dst, DIRECTION_INGRESS, meta, addr, sender_tag,
-                       now_s, fwd, rev, res)
+    status = sg_decide(t, ct, index, free, top, dst_ct, dst, DIRECTION_INGRESS, meta, addr,
+                       sender_tag, now_s, fwd, rev, res)
     if status > SG_UNTRACKED:
         return
-    if status == SG_NEW and not has_room(ct, dst_ct):
+    if status == SG_NEW and not has_room(ct, dst_ct, res[0]):
         refuse_or_ask_for_sweep(ct, dst_ct, now_s, out)
         return
     out[O_DST] = dst

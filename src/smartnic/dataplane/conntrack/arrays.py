@@ -19,6 +19,7 @@ its connection is gone even after the row was reused.
     bytes        uint64[N, 2]
     timeouts_s   float64[E, 12] per ENI, in TIMEOUT_FIELDS order
     eni_capacity, eni_count, eni_exceeded  int64[E]   SG-R25 capacity and its counters
+    eni_opened   int64[E]      connections ever opened (rows filled; a reopen counts)
     eni_swept_s  float64[E]    when the ENI's expired rows were last freed
 About 100 bytes per row plus the index (two int32 slots per row).
 """
@@ -62,10 +63,12 @@ class CtArrays(NamedTuple):
     eni_capacity: np.ndarray
     eni_count: np.ndarray
     eni_exceeded: np.ndarray
+    eni_opened: np.ndarray
     eni_swept_s: np.ndarray
 
 
-PER_ENI_FIELDS = ("timeouts_s", "eni_capacity", "eni_count", "eni_exceeded", "eni_swept_s")
+PER_ENI_FIELDS = ("timeouts_s", "eni_capacity", "eni_count", "eni_exceeded", "eni_opened",
+                  "eni_swept_s")
 
 
 def allocate(rows: int, enis: int) -> CtArrays:
@@ -77,7 +80,8 @@ def allocate(rows: int, enis: int) -> CtArrays:
         last_seen_s=np.zeros(rows, np.float64), packets=np.zeros((rows, 2), np.uint32),
         bytes=np.zeros((rows, 2), np.uint64), timeouts_s=np.zeros((enis, 12), np.float64),
         eni_capacity=np.zeros(enis, np.int64), eni_count=np.zeros(enis, np.int64),
-        eni_exceeded=np.zeros(enis, np.int64), eni_swept_s=np.full(enis, -np.inf),
+        eni_exceeded=np.zeros(enis, np.int64), eni_opened=np.zeros(enis, np.int64),
+        eni_swept_s=np.full(enis, -np.inf),
     )
 
 

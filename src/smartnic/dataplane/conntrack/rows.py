@@ -6,7 +6,8 @@ reference to the connection it held (a cached flow action) sees it gone.
 Bounds. Every row is exactly once either live or on the free stack, and the stack is as
 long as the rows (ConntrackTable keeps both true across growth): a pop happens only
 when `top[0] > 0` (callers check), a push only for a live row (`free_row` ignores a row
-already free), so `0 <= top[0] <= rows` always. Rows come from the stack or the index;
+already free), so `0 <= top[0] <= rows` always; `top[1]` counts the index tombstones
+freeing leaves (ConntrackTable rebuilds the index on it). Rows come from the stack or the index;
 ENI numbers from ConntrackTable's registry, below the per-ENI arrays' length.
 """
 
@@ -58,6 +59,7 @@ def fill_row(ct: CtArrays, index: np.ndarray, row: int, words: np.ndarray, eni: 
     ct.bytes[row, 1] = 0
     ct.expires_s[row] = now_s + timeout_s(ct.timeouts_s[eni], proto_class, 0, tcp_columns)
     ct.eni_count[eni] += 1
+    ct.eni_opened[eni] += 1
     ix.insert(index, ct.key, row)
 
 
@@ -74,6 +76,7 @@ def free_row(ct: CtArrays, index: np.ndarray, free: np.ndarray, top: np.ndarray,
     ct.incarnation[row] += 1
     free[top[0]] = row
     top[0] += 1
+    top[1] += 1  # a tombstone in the index until the next rebuild
 
 
 @kernel

@@ -55,8 +55,6 @@ __all__ = ["DEFAULT_CAPACITY", "ConntrackTable", "CtEntry"]
 class ConntrackTable:
     """All tracked connections of the ENIs one engine serves."""
 
-    _deleted: int  # tombstones in the index since the last rebuild (set in _allocate)
-
     def __init__(self, rows_hint: int = INITIAL_ROWS, max_rows: int = MAX_ROWS) -> None:
         if max_rows < 1:
             raise ValueError(f"max_rows must be positive, got {max_rows}")
@@ -81,8 +79,7 @@ class ConntrackTable:
     def remove_eni(self, eni_id: str) -> None:
         index = self._enis.pop(eni_id, None)
         if index is not None:
-            self._deleted += rows.free_eni(self.arrays, self._index, self._free, self._top,
-                                           index)
+            rows.free_eni(self.arrays, self._index, self._free, self._top, index)
 
     def eni_name(self, index: int) -> str:
         return self._names[index]
@@ -147,6 +144,7 @@ class ConntrackTable:
             "conntrack_entries": count,
             "conntrack_allowance_exceeded": int(ct.eni_exceeded[eni]),
             "conntrack_allowance_available": max(capacity - count, 0),
+            "conntrack_opened": int(ct.eni_opened[eni]),
         }
 
     def entries(self, eni_id: str) -> list[CtEntry]:
@@ -169,11 +167,8 @@ class ConntrackTable:
             pass
 
     def settle(self) -> None:
-        """After kernels created rows: keep the index below 70 % load (their rare frees of a
-        stale row with the same key leave tombstones uncounted until the next rebuild)."""
-        if (self._rows_used() + self._deleted) * 10 > self._index.shape[0] * 7:
-            ix.rebuild(self._index, self.arrays.key, self.arrays.live)
-            self._deleted = 0
+        """After kernels created or freed rows: keep the index below 70 % load."""
+        self._keep_index_sparse()
 
     def nbytes(self) -> int:
         """Memory held by the rows, the index and the free stack."""
@@ -188,9 +183,14 @@ class ConntrackTable:
         side = ORIGIN_INGRESS if origin == "ingress" else ORIGIN_EGRESS
         rows.fill_row(self.arrays, self._index, row, words, eni, proto_class, side, now_s,
                       self.tcp_columns)
-        if (self._rows_used() + self._deleted) * 10 > self._index.shape[0] * 7:
+        self._keep_index_sparse()
+
+    def _keep_index_sparse(self) -> None:
+        """Rebuild the index when live rows plus tombstones (`_top[1]`, counted by every
+        free, kernels' included) pass 70 % of its slots: probes stay short."""
+        if (self._rows_used() + int(self._top[1])) * 10 > self._index.shape[0] * 7:
             ix.rebuild(self._index, self.arrays.key, self.arrays.live)
-            self._deleted = 0
+            self._top[1] = 0
 
     def _take_row(self, now_s: float) -> int:
         """A free row: from the stack, after growing it, or — at `max_rows` — after freeing
@@ -204,7 +204,6 @@ class ConntrackTable:
 
     def _free_row(self, row: int) -> None:
         rows.free_row(self.arrays, self._index, self._free, self._top, row)
-        self._deleted += 1
 
     def sweep(self, eni: int, now_s: float) -> None:
         """Free the expired rows of ENI index `eni` when due (a full small ENI always; a
@@ -216,13 +215,13 @@ class ConntrackTable:
                 SWEEP_INTERVAL_S):
             return
         ct.eni_swept_s[eni] = now_s
-        self._deleted += rows.sweep(ct, self._index, self._free, self._top, eni, now_s)
+        rows.sweep(ct, self._index, self._free, self._top, eni, now_s)
 
     def _sweep_all(self, now_s: float) -> None:
         if now_s - self._all_swept_s < SWEEP_INTERVAL_S:
             return
         self._all_swept_s = now_s
-        self._deleted += rows.sweep(self.arrays, self._index, self._free, self._top, -1, now_s)
+        rows.sweep(self.arrays, self._index, self._free, self._top, -1, now_s)
 
     def _rows_used(self) -> int:
         return self.arrays.live.shape[0] - int(self._top[0])
@@ -232,8 +231,7 @@ class ConntrackTable:
         self.arrays: CtArrays = allocate(rows_count, 16)
         self._index = np.full(_slots_for(rows_count), ix.EMPTY, np.int32)
         self._free = np.arange(rows_count - 1, -1, -1, dtype=np.int32)
-        self._top = np.array([rows_count], np.int64)
-        self._deleted = 0  # tombstones in the index since the last rebuild
+        self._top = np.array([rows_count, 0], np.int64)  # free stack's top, tombstones
 
     def _grow_rows(self) -> bool:
         old = self.arrays
@@ -251,10 +249,9 @@ class ConntrackTable:
                                   self._free[:self._top[0]]])
         self._free = np.empty(grown.live.shape[0], np.int32)
         self._free[:stacked.shape[0]] = stacked
-        self._top = np.array([stacked.shape[0]], np.int64)
+        self._top = np.array([stacked.shape[0], 0], np.int64)
         self._index = np.full(_slots_for(grown.live.shape[0]), ix.EMPTY, np.int32)
         ix.rebuild(self._index, grown.key, grown.live)
-        self._deleted = 0
         return added > 0
 
     def _grow_enis(self) -> None:

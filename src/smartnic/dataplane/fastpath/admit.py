@@ -1,13 +1,14 @@
 """The admission pre-pass: new flows of a batch decided and installed before replay.
 
 With a `CompiledPolicy`, `FastPath.process` runs the batch in rounds. Each round, from the
-first packet not yet handled: `scan` (admit_scan.py) collects the misses (and entries of
-an older generation) once per key with admission's columns; the admission kernels decide
-them in order (admission/ordered.py); `install` (admit_install.py) turns admitted flows
-into flow entries and drops the packets refused at `conntrack_full` (counted on the ENI
-as the slow path counts them); then replay runs up to the round's end (`run`'s result)
-and admitted flows hit. Whatever admission does not decide stays a punt, handled by the
-slow path at its place, after which the next round starts.
+first packet not yet handled: `scan` (admit_scan.py) collects the misses (and the hits
+the slow path would decide anew: an entry of an older generation, a connection gone,
+expired or reopened by a fresh SYN) once per key with admission's columns; the admission
+kernels decide them in order (admission/ordered.py); `install` (admit_install.py) turns
+admitted flows into flow entries and drops the packets refused at `conntrack_full`
+(counted on the ENI as the slow path counts them); then replay runs up to the round's end
+(`run`'s result) and admitted flows hit. Whatever admission does not decide stays a punt,
+handled by the slow path at its place, after which the next round starts.
 
 Ordering. The slow path alone handles a batch packet by packet; a decision of the
 pre-pass happens before the packets ahead of it are replayed. It stands only where that
@@ -16,13 +17,15 @@ cannot be told apart:
   reach it — one the classifier punted (fragments, ARP, services, malformed, ...); a miss
   admission punts (the slow path decides it and may create rows — a reverse connection a
   later miss of the same batch would hit —, sweep, or free expired rows); a hit replay
-  might punt (larger than its path MTU, a dead reference, a fresh SYN that may reopen);
-  a repeated fresh SYN of a collected key (a retransmission may reopen); a miss larger
-  than the smallest path MTU a decision gives. Later misses wait for the next round, so
-  a packet's earlier punted packets of the same flow (or of its reverse) are always
-  handled first.
+  might punt (larger than its path MTU, a fresh SYN on a connection an earlier packet may
+  finish); a repeated fresh SYN of a collected key (a retransmission may reopen); a miss
+  larger than the smallest path MTU a decision gives; a fresh SYN candidate after a hit
+  on a finished connection (its decision may reopen what that hit, replayed later, must
+  still find). Later misses wait for the next round, so a packet's earlier punted
+  packets of the same flow (or of its reverse) are always handled first.
 - Replays of the round's hits happen after its decisions, but change nothing a decision
-  reads except TCP states: liveness only grows, counts do not move. A decision resting
+  reads except TCP states: liveness only grows, counts do not move (a hit on an expired
+  row is decided, not replayed, so no replay needs a row a decision freed). A decision resting
   on a state an earlier hit may still change — a fresh SYN admitted on an existing
   connection in its original direction — ends the round after it; its replay re-checks
   the reopen test and punts in order if needed.
@@ -33,9 +36,8 @@ cannot be told apart:
   replayed punts then, in order.
 A full ENI the slow path would sweep first is swept here (ConntrackTable.sweep) at the
 candidate that needs a row on it, and the decisions resume there.
-Left out on purpose (a punt then): expired rows under a key (the slow path frees them on
-lookup), allowances, services, gateways, drops
-that need their explanation and flow-log record.
+Left out on purpose (a punt then): allowances, services, gateways, drops that need their
+explanation and flow-log record.
 
 Counters: `tally[0]` admitted flows, `tally[1]` refused packets (the caller's array, so
 they outlive the Admitter of one Program); `FastPath.counters()` reports them.
@@ -92,7 +94,7 @@ class Admitter:
         ft, n = self.entries.table.arrays, self._n
         limit = scan(pos, count, view.program.generation, now_s, view.min_mtu, keys, info,
                      ft.slots, ft.keys, ft.acts, ct.live, ct.incarnation, ct.expires_s,
-                     ct.proto_class, self._seen, self._cand, self._meta, self._addr,
+                     ct.state, ct.proto_class, self._seen, self._cand, self._meta, self._addr,
                      self._dup, self._dup_of, n)
         end, found = (limit + 1 if limit < count else count), int(n[0])
         src = view.port_eni.get(port, -1) if side == VM_SIDE else -1

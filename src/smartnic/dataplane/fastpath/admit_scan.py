@@ -3,23 +3,27 @@
 From `pos`, in arrival order, up to the first packet whose handling may reach the slow
 path (returned: its index, or `count`):
 - a packet the classifier punted (status not OK);
-- a hit on a current entry that replay might punt: larger than the entry's path MTU, a
-  conntrack reference no longer alive, or a fresh TCP SYN (SYN without ACK) on an
-  original-direction reference (the connection may be finished by an earlier packet and
-  the SYN would reopen it);
-- a miss (or an entry of an older generation) larger than the smallest path MTU a
-  decision could give (`min_mtu`), or a fresh SYN repeating a key already collected.
+- a hit on a current entry that replay might punt: larger than the entry's path MTU, or a
+  fresh TCP SYN (SYN without ACK) on an original-direction reference to a connection not
+  finished yet (an earlier packet may finish it, and the SYN would then reopen it);
+- a miss larger than the smallest path MTU a decision could give (`min_mtu`), a fresh SYN
+  repeating a key already collected, or a fresh SYN after a hit of the round on a
+  finished connection (its decision may reopen that connection, which the earlier hit's
+  replay, after the decisions, must still find).
 Misses are collected once per key (`cand`: packet indices, in order) with admission's
-columns (`meta`, `addr`, see admission/columns.py); later packets of a collected key are
-listed in `dup` with the ordinal of their key's candidate in `dup_of`. `n[0]`, `n[1]`:
-how many candidates and repeats. Packets already refused by the pre-pass (DROPPED) are
-skipped. `seen`: scratch of a power-of-two size ≥ 2 × count (candidate ordinal + 1 per
-slot, cleared here).
+columns (`meta`, `addr`, see admission/columns.py), and so are hits the slow path would
+decide anew: an entry of an older generation, a conntrack reference that is gone or
+expired (the decision looks the connection up again and frees an expired row, as the
+slow path's lookup does), a fresh SYN on a finished connection (the decision reopens it).
+Later packets of a collected key are listed in `dup` with the ordinal of their key's
+candidate in `dup_of`. `n[0]`, `n[1]`: how many candidates and repeats. Packets already
+refused by the pre-pass (DROPPED) are skipped. `seen`: scratch of a power-of-two size
+≥ 2 × count (candidate ordinal + 1 per slot, cleared here).
 
 Example:
     limit = scan(0, n, generation, now_s, min_mtu, keys, info, ft.slots, ft.keys, ft.acts,
-                 ct.live, ct.incarnation, ct.expires_s, ct.proto_class, seen, cand, meta,
-                 addr, dup, dup_of, n)
+                 ct.live, ct.incarnation, ct.expires_s, ct.state, ct.proto_class, seen,
+                 cand, meta, addr, dup, dup_of, n)
 """
 
 from __future__ import annotations
@@ -49,23 +53,37 @@ def fresh_syn(proto: int, flags: int) -> bool:
     return (proto == PROTO_TCP) & ((flags & st.SYN) != 0) & ((flags & st.ACK) == 0)
 
 
+HIT_REPLAY, HIT_ENDS_ROUND, HIT_DECIDE, HIT_ON_FINISHED = 0, 1, 2, 3
+
+
 @kernel
-def hit_may_punt(i: int, row: int, now_s: float, info: np.ndarray, acts: np.ndarray,
-                 live: np.ndarray, incarnation: np.ndarray, expires_s: np.ndarray,
-                 proto_class: np.ndarray) -> bool:
+def hit_verdict(i: int, row: int, now_s: float, info: np.ndarray, acts: np.ndarray,
+                live: np.ndarray, incarnation: np.ndarray, expires_s: np.ndarray,
+                state: np.ndarray, proto_class: np.ndarray) -> int:
+    """How the scan treats packet i, a hit on current entry `row` (see the docstring):
+    replayed (HIT_ON_FINISHED: and it touches a finished TCP connection), the round's
+    last packet, or decided anew."""
     if info[I_IP_TOTAL, i] > acts[row, a.A_MTU]:
-        return True
+        return HIT_ENDS_ROUND
     syn = fresh_syn(info[I_PROTO, i], info[I_TCP_FLAGS, i])
+    verdict = HIT_REPLAY
     for k in range(acts[row, a.A_CT_COUNT]):
         column = a.A_CT[k]
         ct_row = acts[row, column]
         if (live[ct_row] != 1) | (incarnation[ct_row] != acts[row, column + 1]):
-            return True
+            return HIT_DECIDE
         if expires_s[ct_row] <= now_s:
-            return True
-        if syn & (acts[row, column + 2] == 0) & (proto_class[ct_row] == st.CLASS_TCP):
-            return True
-    return False
+            return HIT_DECIDE
+        if proto_class[ct_row] != st.CLASS_TCP:
+            continue
+        finished = state[ct_row] >= st.TCP_TIME_WAIT
+        if syn & (acts[row, column + 2] == 0):
+            if finished:
+                return HIT_DECIDE
+            verdict = HIT_ENDS_ROUND
+        elif finished & (verdict == HIT_REPLAY):
+            verdict = HIT_ON_FINISHED
+    return verdict
 
 
 @kernel
@@ -110,10 +128,12 @@ def put_columns(keys: np.ndarray, info: np.ndarray, i: int, meta: np.ndarray,
 def scan(pos: int, count: int, generation: int, now_s: float, min_mtu: int,
          keys: np.ndarray, info: np.ndarray, slots: np.ndarray, table_keys: np.ndarray,
          acts: np.ndarray, live: np.ndarray, incarnation: np.ndarray, expires_s: np.ndarray,
-         proto_class: np.ndarray, seen: np.ndarray, cand: np.ndarray, meta: np.ndarray,
-         addr: np.ndarray, dup: np.ndarray, dup_of: np.ndarray, n: np.ndarray) -> int:
+         state: np.ndarray, proto_class: np.ndarray, seen: np.ndarray, cand: np.ndarray,
+         meta: np.ndarray, addr: np.ndarray, dup: np.ndarray, dup_of: np.ndarray,
+         n: np.ndarray) -> int:
     seen[:] = 0
     n[0], n[1] = 0, 0
+    finished_hit = False  # a hit of this round touches a finished TCP connection
     for i in range(pos, count):
         status = info[I_STATUS, i]
         if status == DROPPED:
@@ -123,15 +143,21 @@ def scan(pos: int, count: int, generation: int, now_s: float, min_mtu: int,
         row = find_row(slots, table_keys, keys, i)
         if row >= 0:
             if acts[row, a.A_GENERATION] == generation:
-                if hit_may_punt(i, row, now_s, info, acts, live, incarnation, expires_s,
-                                proto_class):
+                verdict = hit_verdict(i, row, now_s, info, acts, live, incarnation,
+                                      expires_s, state, proto_class)
+                if verdict == HIT_ENDS_ROUND:
                     return i
-                continue
+                if verdict != HIT_DECIDE:
+                    finished_hit |= verdict == HIT_ON_FINISHED
+                    continue
         if info[I_IP_TOTAL, i] > min_mtu:
+            return i
+        syn = fresh_syn(info[I_PROTO, i], info[I_TCP_FLAGS, i])
+        if syn & finished_hit:
             return i
         found = collected(keys, i, seen, cand, n[0])
         if found >= 0:
-            if fresh_syn(info[I_PROTO, i], info[I_TCP_FLAGS, i]):
+            if syn:
                 return i
             dup[n[1]], dup_of[n[1]] = i, found
             n[1] += 1

@@ -13,7 +13,9 @@ NODATA record, so long idle periods (virtual clocks jumping days) stay bounded.
 
 Records finalised outside `advance()` — by `reconfigure()` flushing a deleted flow log or
 an ENI leaving a scope — are handed out by the next `advance()` or `flush()`, so a caller
-that delivers what those return loses nothing.
+that delivers what those return loses nothing. `records()` lists every final record so far
+for in-process users (scenarios, the demo); a long-running engine that delivers what it is
+handed passes `keep_final=False`, so its memory does not grow with its age.
 
 Example:
     collector = FlowLogCollector([spec], {"eni-c": ctx}, start_time_s=0.0)
@@ -40,9 +42,11 @@ class FlowLogCollector:
     def __init__(
         self, specs: Sequence[FlowLogSpec], enis: Mapping[str, EniLogContext],
         start_time_s: float, *, max_flows_per_window: int | None = None,
+        keep_final: bool = True,
     ) -> None:
         _check_contexts(specs, enis)
         self._max_flows = max_flows_per_window
+        self._keep_final = keep_final
         self._enis: dict[str, EniLogContext] = dict(enis)
         self._logs: dict[str, FlowLogWindows] = {
             spec.id: FlowLogWindows(spec, start_time_s, max_flows_per_window) for spec in specs
@@ -117,13 +121,17 @@ class FlowLogCollector:
 
     def _finalise(self, records: list[FlowLogRecord]) -> None:
         """Keep records closed by `reconfigure` for the next `advance`/`flush` to return."""
-        self._final.extend(records)
+        self._keep(records)
         self._unreported.extend(records)
 
     def _report(self, closed: list[FlowLogRecord]) -> list[FlowLogRecord]:
-        self._final.extend(closed)
+        self._keep(closed)
         fresh, self._unreported = self._unreported + closed, []
         return fresh
+
+    def _keep(self, records: list[FlowLogRecord]) -> None:
+        if self._keep_final:
+            self._final.extend(records)
 
     def _index(self) -> None:
         """Map each ENI to the flow logs covering it, for `observe`."""
