@@ -176,10 +176,19 @@ def syn_flood(bed: HostileBed, seconds: float, rate: float | None) -> subprocess
     return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-def eni_counters(topo: orchestrate.Topology) -> dict[str, dict[str, int]]:
+def eni_counters(topo: orchestrate.Topology, attempts: int = 10) -> dict[str, dict[str, int]]:
+    """Every ENI's counters; an engine still busy with a flood's backlog may not answer at
+    once, so it is asked again (a second apart). ENIs of an engine that never answered
+    are missing."""
     found: dict[str, dict[str, int]] = {}
-    for reply in orchestrate.counters(topo).values():
-        found.update(reply.get("enis") or {})
+    for attempt in range(attempts):
+        replies = orchestrate.counters(topo)
+        for reply in replies.values():
+            found.update(reply.get("enis") or {})
+        if not any("error" in reply for reply in replies.values()):
+            break
+        if attempt + 1 < attempts:
+            time.sleep(1.0)
     return found
 
 
@@ -188,8 +197,10 @@ FATE = ("new_flow_allowance_exceeded", "conntrack_opened", "conntrack_allowance_
 
 
 def _fate(before: dict[str, dict[str, int]], after: dict[str, dict[str, int]]
-          ) -> dict[str, dict[str, int]]:
-    return {eni: {name: after.get(eni, {}).get(name, 0) - before.get(eni, {}).get(name, 0)
+          ) -> dict[str, dict[str, int | None]]:
+    """What the flood's packets became, per ENI (None: its engine did not answer)."""
+    return {eni: {name: (after[eni].get(name, 0) - before[eni].get(name, 0)
+                         if eni in before and eni in after else None)
                   for name in FATE} for eni in ("eni-flooder", "eni-target")}
 
 

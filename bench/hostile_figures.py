@@ -11,10 +11,11 @@ P99_FACTOR = 2.0
 P99_CEILING_MS = 10.0
 
 
-def _admitted(fate: dict[str, int]) -> int:
+def _admitted(fate: dict[str, int | None]) -> int | None:
     """Openings past the allowance: each opened a tracked connection (`conntrack_opened`,
-    reopened tuples included) or was refused at the ENI's capacity."""
-    return fate.get("conntrack_opened", 0) + fate.get("conntrack_allowance_exceeded", 0)
+    reopened tuples included) or was refused at the ENI's capacity (None: not known)."""
+    opened, refused = fate.get("conntrack_opened", 0), fate.get("conntrack_allowance_exceeded", 0)
+    return None if opened is None or refused is None else opened + refused
 
 
 def _flowed(established: dict[str, Any]) -> bool:

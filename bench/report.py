@@ -209,6 +209,10 @@ def _ms(value: float | None) -> str:
     return "–" if value is None else f"{value:.2f}"
 
 
+def _count(value: int | None) -> str:
+    return "–" if value is None else f"{value:,}"
+
+
 def _hostile(r: dict[str, Any]) -> list[str]:
     h = (r.get("figures") or {}).get("hostile")
     lines = ["## (f) Hostile neighbour: a connection flood beside bystanders", ""]
@@ -224,8 +228,8 @@ def _hostile(r: dict[str, Any]) -> list[str]:
                      f"{f['connects_ok']} / {f['connects_failed']}",
                      f"{'yes' if f['established_flowing'] else 'NO'} "
                      f"({_ms(f['established_max_gap_ms'])} ms)",
-                     f"{f['new_flows_admitted_at_sender']:,}",
-                     f"{f['refused_at_sender']:,} / {f['refused_at_receiver']:,}",
+                     _count(f["new_flows_admitted_at_sender"]),
+                     f"{_count(f['refused_at_sender'])} / {_count(f['refused_at_receiver'])}",
                      f"{growth} MiB", "yes" if f["fair"] else "NO"))
     return [*lines,
             "`smartnic up` of two hosts: host-1 runs the flooder and bystander quiet-1, "

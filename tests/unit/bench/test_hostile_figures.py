@@ -69,3 +69,17 @@ def test_ping_figures_count_each_echo_once_and_ignore_those_sent_after_the_count
     figures = ping_figures(out, 4)
     assert figures["sent"] == 4 and figures["received"] == 2 and figures["loss"] == 0.5
     assert figures["p50_ms"] == 452.0
+
+
+def test_counters_of_an_engine_that_did_not_answer_are_unknown_not_negative() -> None:
+    from bench.hostile import _fate
+
+    before = {"eni-flooder": {"conntrack_opened": 500}, "eni-target": {"conntrack_opened": 9}}
+    fate = _fate(before, {"eni-target": {"conntrack_opened": 20}})  # host-1 silent
+    assert fate["eni-flooder"]["conntrack_opened"] is None
+    assert fate["eni-target"]["conntrack_opened"] == 11
+    figures = _verdict(fate=fate)
+    assert figures["new_flows_admitted_at_sender"] is None
+    text = "\n".join(_hostile({"figures": {"hostile": hostile_figures(
+        {"idle": IDLE, "floods": [FLOOD | {"fate": fate}]})}}))
+    assert "| – | – / 0 |" in text and "-500" not in text
