@@ -41,7 +41,6 @@ def settle() -> int:
 class FullCollections:
     def __init__(self, now_s: float) -> None:
         self.last_s = now_s
-        self.runs = 0
 
     def maybe(self, now_s: float, idle: bool) -> bool:
         """Run a full collection if one is due; True if it ran."""
@@ -49,5 +48,5 @@ class FullCollections:
         if waited < AT_LATEST_S and not (idle and waited >= IDLE_EVERY_S):
             return False
         gc.collect()
-        self.last_s, self.runs = now_s, self.runs + 1
+        self.last_s = now_s
         return True
