@@ -45,11 +45,14 @@ def receive(port: UdpUnderlayPort, count: int, timeout_s: float = 3.0) -> list[b
 
 
 @pytest.mark.netns
+@pytest.mark.parametrize("batched", [True, False], ids=["mmsg", "per-datagram"])
 @pytest.mark.parametrize("kind, udp_port", [("vxlan", 4789), ("geneve", GENEVE_PORT)])
 def test_overlay_frame_crosses_the_underlay(underlay, open_in_netns, kind: OverlayKind,
-                                            udp_port: int) -> None:
-    port_a = open_in_netns(underlay.ns_a, lambda: UdpUnderlayPort(HOST_A, udp_port))
-    port_b = open_in_netns(underlay.ns_b, lambda: UdpUnderlayPort(HOST_B, udp_port))
+                                            udp_port: int, batched: bool) -> None:
+    port_a = open_in_netns(underlay.ns_a, lambda: UdpUnderlayPort(HOST_A, udp_port,
+                                                                  batched=batched))
+    port_b = open_in_netns(underlay.ns_b, lambda: UdpUnderlayPort(HOST_B, udp_port,
+                                                                  batched=batched))
     port_a.tx_batch([overlay_frame(INNER, 0x123456, kind)])
     (got,) = receive(port_b, 1)
     header, inner = decapsulate(got)
@@ -61,9 +64,10 @@ def test_overlay_frame_crosses_the_underlay(underlay, open_in_netns, kind: Overl
 
 
 @pytest.mark.netns
-def test_a_burst_arrives_complete_and_in_order(underlay, open_in_netns) -> None:
-    port_a = open_in_netns(underlay.ns_a, lambda: UdpUnderlayPort(HOST_A))
-    port_b = open_in_netns(underlay.ns_b, lambda: UdpUnderlayPort(HOST_B))
+@pytest.mark.parametrize("batched", [True, False], ids=["mmsg", "per-datagram"])
+def test_a_burst_arrives_complete_and_in_order(underlay, open_in_netns, batched: bool) -> None:
+    port_a = open_in_netns(underlay.ns_a, lambda: UdpUnderlayPort(HOST_A, batched=batched))
+    port_b = open_in_netns(underlay.ns_b, lambda: UdpUnderlayPort(HOST_B, batched=batched))
     inners = [INNER + index.to_bytes(2, "big") * (index % 700) for index in range(500)]
     port_a.tx_batch([overlay_frame(INNER, 999)])  # resolve ARP first: the kernel queues
     assert len(receive(port_b, 1)) == 1  # only ~200 KB of datagrams while it waits
@@ -73,13 +77,47 @@ def test_a_burst_arrives_complete_and_in_order(underlay, open_in_netns) -> None:
     assert [decapsulate(frame)[0].vni for frame in frames] == list(range(len(inners)))
     assert port_a.stats["tx_packets"] == len(inners) + 1
     assert port_b.stats["rx_packets"] == len(inners) + 1
+    # sendmmsg carries many datagrams a call (a full send buffer may split the burst)
+    sends = port_a.stats["tx_sends"]
+    assert sends <= 6 if batched else sends == len(inners) + 1
 
 
 @pytest.mark.netns
-def test_frames_that_are_not_ipv4_udp_are_counted_not_sent(underlay, open_in_netns) -> None:
+def test_a_datagram_larger_than_a_receive_slot_is_counted_not_delivered(
+        underlay, open_in_netns) -> None:
     port_a = open_in_netns(underlay.ns_a, lambda: UdpUnderlayPort(HOST_A))
+    port_b = open_in_netns(underlay.ns_b, lambda: UdpUnderlayPort(HOST_B, rx_slot_bytes=512))
+    small, large = INNER, INNER + bytes(1000)
+    port_a.tx_batch([overlay_frame(small, 1), overlay_frame(large, 2), overlay_frame(small, 3)])
+    frames = receive(port_b, 2)
+    assert [decapsulate(frame)[0].vni for frame in frames] == [1, 3]
+    assert port_b.stats["rx_truncated"] == 1
+
+
+@pytest.mark.netns
+@pytest.mark.parametrize("batched", [True, False], ids=["mmsg", "per-datagram"])
+def test_frames_that_are_not_ipv4_udp_are_counted_not_sent(underlay, open_in_netns,
+                                                           batched: bool) -> None:
+    port_a = open_in_netns(underlay.ns_a, lambda: UdpUnderlayPort(HOST_A, batched=batched))
     good = overlay_frame(INNER, 7)
     tcp = good[:23] + b"\x06" + good[24:]
     port_a.tx_batch([INNER, tcp, good[:40]])
     assert port_a.stats["tx_invalid"] == 3
     assert port_a.stats["tx_packets"] == 0
+
+
+@pytest.mark.netns
+@pytest.mark.parametrize("batched", [True, False], ids=["mmsg", "per-datagram"])
+def test_an_unreachable_destination_is_counted_and_the_rest_still_go(
+        underlay, open_in_netns, batched: bool) -> None:
+    port_a = open_in_netns(underlay.ns_a, lambda: UdpUnderlayPort(HOST_A, batched=batched))
+    port_b = open_in_netns(underlay.ns_b, lambda: UdpUnderlayPort(HOST_B, batched=batched))
+    port_a.tx_batch([overlay_frame(INNER, 1)])
+    assert len(receive(port_b, 1)) == 1
+    good = overlay_frame(INNER, 2)
+    nowhere = good[:30] + bytes([203, 0, 113, 9]) + good[34:]  # no route in ns_a
+    port_a.tx_batch([nowhere, good])
+    frames = receive(port_b, 1)
+    assert [decapsulate(frame)[0].vni for frame in frames] == [2]
+    assert port_a.stats["tx_errors"] == 1
+    assert port_a.stats["tx_packets"] == 2

@@ -13,14 +13,21 @@ and the engine still sees whole outer frames, so `smartnic.packet.decapsulate` a
             datagram's source to `local_ip`, UDP from its real source port to `udp_port`
             with checksum 0 (none, RFC 768).
 
+System calls: with `batched` (the default where the C library has them, mmsg.py) a batch
+is sent with sendmmsg(2) and received with recvmmsg(2), one call per batch; without, one
+sendto/recvfrom per datagram (kept for comparison: `smartnic bench` measures both).
+
 Config: local_ip (a specific address: it becomes the outer destination of every received
 frame), udp_port (4789; bind one port per overlay kind, since `decapsulate` tells VXLAN
 from Geneve by destination port), rcvbuf_bytes (socket receive buffer), tx_wait_s (how
-long a full send buffer is waited for before a frame is dropped and counted).
+long a full send buffer is waited for before frames are dropped and counted), batched,
+rx_slot_bytes (the largest datagram received whole in batched mode: 16 KiB holds a
+9001-byte VPC frame with its tunnel header).
 
-Counters (`stats`): rx_packets, tx_packets, tx_invalid (frames that are not unfragmented
-IPv4/UDP), tx_dropped (send buffer still full after tx_wait_s), tx_errors (other send
-failures, e.g. no route).
+Counters (`stats`): rx_packets, rx_truncated (datagrams larger than rx_slot_bytes,
+dropped), tx_packets, tx_sends (system calls that sent), tx_invalid (frames that are not
+unfragmented IPv4/UDP), tx_dropped (send buffer still full after tx_wait_s), tx_errors
+(other send failures, e.g. no route).
 """
 
 from __future__ import annotations
@@ -29,6 +36,10 @@ import select
 import socket
 import struct
 from collections.abc import Sequence
+
+import numpy as np
+
+from smartnic.ports import mmsg
 
 ETHERTYPE_IPV4 = 0x0800
 PROTO_UDP = 17
@@ -39,6 +50,7 @@ MAC_PREFIX = b"\x02\x5e"
 IPV4_DF = 0x4000
 OUTER_TTL = 64
 MAX_DATAGRAM_BYTES = 65535
+RX_SLOTS = 256  # datagrams one recvmmsg call may return
 _OUTER = struct.Struct("!BBHHHBBH4s4sHHHH")  # IPv4 header (no options) + UDP header
 _INVARIANT_WORDS = 0x4500 + IPV4_DF + (OUTER_TTL << 8 | PROTO_UDP)
 
@@ -49,16 +61,20 @@ def _word_sum(address: bytes) -> int:
 
 class UdpUnderlayPort:
     def __init__(self, local_ip: str, udp_port: int = 4789, *, name: str | None = None,
-                 rcvbuf_bytes: int = 4 << 20, tx_wait_s: float = 0.05) -> None:
+                 rcvbuf_bytes: int = 4 << 20, tx_wait_s: float = 0.05,
+                 batched: bool = True, rx_slot_bytes: int = 16 << 10) -> None:
         self._local = socket.inet_aton(local_ip)
         if self._local == bytes(4):
             raise ValueError("local_ip must be a specific IPv4 address, not 0.0.0.0")
         self.name = name or f"udp:{local_ip}:{udp_port}"
         self.udp_port = udp_port
         self.tx_wait_s = tx_wait_s
-        self.stats = dict.fromkeys(
-            ("rx_packets", "tx_packets", "tx_invalid", "tx_dropped", "tx_errors"), 0)
-        self._peers: dict[str, tuple[bytes, int, bytes]] = {}
+        self.stats = dict.fromkeys(("rx_packets", "rx_truncated", "tx_packets", "tx_sends",
+                                    "tx_invalid", "tx_dropped", "tx_errors"), 0)
+        self.batched = batched and mmsg.available()
+        self._receiver = mmsg.Receiver(RX_SLOTS, rx_slot_bytes) if self.batched else None
+        self._sender = mmsg.Sender() if self.batched else None
+        self._peers: dict[bytes, tuple[bytes, int]] = {}
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         try:
             self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf_bytes)
@@ -75,6 +91,12 @@ class UdpUnderlayPort:
         self._sock.close()
 
     def rx_batch(self, max_frames: int = 256) -> list[bytes]:
+        frames = (self._receive_batched(max_frames) if self._receiver is not None
+                  else self._receive_each(max_frames))
+        self.stats["rx_packets"] += len(frames)
+        return frames
+
+    def _receive_each(self, max_frames: int) -> list[bytes]:
         frames: list[bytes] = []
         recvfrom = self._sock.recvfrom
         while len(frames) < max_frames:
@@ -82,18 +104,35 @@ class UdpUnderlayPort:
                 payload, (peer_ip, peer_port) = recvfrom(MAX_DATAGRAM_BYTES)
             except (BlockingIOError, InterruptedError):
                 break
-            frames.append(self._outer_headers(peer_ip, peer_port, len(payload)) + payload)
-        self.stats["rx_packets"] += len(frames)
+            header = self._outer_headers(socket.inet_aton(peer_ip), peer_port, len(payload))
+            frames.append(header + payload)
         return frames
 
-    def _outer_headers(self, peer_ip: str, peer_port: int, payload_bytes: int) -> bytes:
-        peer = self._peers.get(peer_ip)
+    def _receive_batched(self, max_frames: int) -> list[bytes]:
+        assert self._receiver is not None
+        receiver, frames = self._receiver, []
+        fd = self._sock.fileno()
+        while len(frames) < max_frames:
+            count = receiver.receive(fd, max_frames - len(frames))
+            for index in range(count):
+                if receiver.truncated(index):
+                    self.stats["rx_truncated"] += 1
+                    continue
+                address, port = receiver.peer(index)
+                payload = receiver.payload(index)
+                frames.append(b"".join((self._outer_headers(address, port, len(payload)),
+                                        payload)))
+            if count < receiver.slots:
+                break
+        return frames
+
+    def _outer_headers(self, address: bytes, peer_port: int, payload_bytes: int) -> bytes:
+        peer = self._peers.get(address)
         if peer is None:
-            address = socket.inet_aton(peer_ip)
             ethernet = MAC_PREFIX + self._local + MAC_PREFIX + address + b"\x08\x00"
             partial = _INVARIANT_WORDS + _word_sum(address) + _word_sum(self._local)
-            peer = self._peers[peer_ip] = (ethernet, partial, address)
-        ethernet, partial, address = peer
+            peer = self._peers[address] = (ethernet, partial)
+        ethernet, partial = peer
         udp_bytes = UDP_HEADER_BYTES + payload_bytes
         total = IPV4_HEADER_BYTES + udp_bytes
         folded = partial + total
@@ -104,6 +143,9 @@ class UdpUnderlayPort:
                                       peer_port, self.udp_port, udp_bytes, 0)
 
     def tx_batch(self, frames: Sequence[bytes]) -> None:
+        if self._sender is not None:
+            self._send_batched(frames)
+            return
         for frame in frames:
             target = _udp_target(frame)
             if target is None:
@@ -111,6 +153,34 @@ class UdpUnderlayPort:
                 continue
             payload, address = target
             self._send(payload, address)
+
+    def _send_batched(self, frames: Sequence[bytes]) -> None:
+        assert self._sender is not None
+        targets = udp_targets(frames)
+        if targets is None:
+            self.stats["tx_invalid"] += len(frames)
+            return
+        payloads, addresses, invalid = targets
+        self.stats["tx_invalid"] += invalid
+        total, done, waited = payloads[1].shape[0], 0, False
+        fd = self._sock.fileno()
+        while done < total:
+            reached, state = self._sender.send(fd, payloads, addresses, done)
+            if reached > done:
+                self.stats["tx_packets"] += reached - done
+                self.stats["tx_sends"] += 1
+                done, waited = reached, False
+            if state is None:
+                continue
+            if state != "blocked":
+                self.stats["tx_errors"] += 1  # the datagram at `done` was refused: skip it
+                done += 1
+            elif waited:
+                self.stats["tx_dropped"] += total - done
+                return
+            else:
+                select.select((), (self._sock,), (), self.tx_wait_s)
+                waited = True
 
     def _send(self, payload: memoryview, address: tuple[str, int]) -> None:
         for attempt in range(2):
@@ -125,6 +195,7 @@ class UdpUnderlayPort:
                 self.stats["tx_errors"] += 1
             else:
                 self.stats["tx_packets"] += 1
+                self.stats["tx_sends"] += 1
             return
 
 
@@ -144,3 +215,37 @@ def _udp_target(frame: bytes) -> tuple[memoryview, tuple[str, int]] | None:
         return None
     payload = memoryview(frame)[udp + UDP_HEADER_BYTES:udp + udp_bytes]
     return payload, (socket.inet_ntoa(frame[30:34]), dst_port)
+
+
+Payloads = tuple[np.ndarray, np.ndarray, np.ndarray]
+Addresses = tuple[np.ndarray, np.ndarray]
+
+
+def udp_targets(frames: Sequence[bytes]) -> tuple[Payloads, Addresses, int] | None:
+    """`_udp_target` for a whole batch, vectorised: ((buffer, payload starts, payload
+    lengths), (destination IPv4 bytes, destination port bytes), frames refused) for the
+    frames that are unfragmented IPv4/UDP, in order; None when no frame is."""
+    lengths = np.fromiter(map(len, frames), np.int64, len(frames))
+    ends = np.cumsum(lengths)
+    starts = ends - lengths
+    buffer = np.frombuffer(b"".join(frames), np.uint8)
+    fits = lengths >= ETHERNET_HEADER_BYTES + IPV4_HEADER_BYTES + UDP_HEADER_BYTES
+    at = starts[fits]
+    ip_ok = ((buffer[at + 12] == 0x08) & (buffer[at + 13] == 0x00)
+             & (buffer[at + 14] >> 4 == 4) & (buffer[at + 23] == PROTO_UDP)
+             & ((buffer[at + 20] & 0x3F) == 0) & (buffer[at + 21] == 0)
+             & ((buffer[at + 14] & 0x0F) >= IPV4_HEADER_BYTES // 4))
+    udp = ETHERNET_HEADER_BYTES + (buffer[at + 14] & 0x0F).astype(np.int64) * 4
+    ip_ok &= udp + UDP_HEADER_BYTES <= lengths[fits]
+    at, udp = at[ip_ok], udp[ip_ok]
+    frame_lengths = lengths[fits][ip_ok]
+    udp_at = at + udp
+    udp_bytes = buffer[udp_at + 4].astype(np.int64) << 8 | buffer[udp_at + 5]
+    ok = (udp_bytes >= UDP_HEADER_BYTES) & (udp + udp_bytes <= frame_lengths)
+    refused = len(frames) - int(np.count_nonzero(ok))
+    if not ok.any():
+        return None
+    at, udp_at, udp_bytes = at[ok], udp_at[ok], udp_bytes[ok]
+    ips = buffer[(at + 30)[:, None] + np.arange(4)]
+    ports = buffer[(udp_at + 2)[:, None] + np.arange(2)]
+    return (buffer, udp_at + UDP_HEADER_BYTES, udp_bytes - UDP_HEADER_BYTES), (ips, ports), refused
