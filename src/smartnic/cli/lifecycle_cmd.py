@@ -26,6 +26,7 @@ from smartnic.cli.common import console, err_console
 from smartnic.model import ConfigError
 from smartnic.net.linux import TopologyExists, prefix_for
 from smartnic.runtime import orchestrate as orch
+from smartnic.runtime.polling import EnginePlacement, cpu_list, poll_mode
 from smartnic.runtime.supervision import unsupervised_engine
 
 NAME_HELP = "topology name: 2-8 lower-case letters or digits (default: from the config path)"
@@ -84,14 +85,23 @@ def up(config: Path = typer.Argument(..., help="YAML config or AWS JSON director
                                      help="where engines deliver flow-log files"),
        underlay: str = typer.Option("udp", "--underlay",
                                     help="udp (a socket) or afpacket (rings, no syscall "
-                                         "per packet)")) -> None:
+                                         "per packet)"),
+       poll: str = typer.Option("interrupt", "--poll",
+                                help="how host engines wait for frames: interrupt (sleep "
+                                     "in poll(2)), adaptive (spin 1 ms after traffic, then "
+                                     "sleep) or busy (spin; give each engine its own core)"),
+       cpus: str | None = typer.Option(None, "--cpus",
+                                       help="CPUs for the engines, e.g. 0,1 or 0-3: one "
+                                            "each, round-robin in host order")) -> None:
     """Build namespaces for hosts, VMs, edge and internet; start the engines under a
     supervisor that restarts crashed ones."""
     with _one_line_errors("up"):
         prefix = name if name is not None else prefix_for(config)
+        placement = EnginePlacement(
+            poll_mode(poll), cpu_list(cpus, os.sched_getaffinity(0)) if cpus else [])
         orch.check_up(config, prefix, underlay_mode=underlay)
         _require_root()
-        topo = orch.up(config, prefix, flowlogs, underlay_mode=underlay)
+        topo = orch.up(config, prefix, flowlogs, underlay_mode=underlay, placement=placement)
         report = orch.status(topo)
     _print_status(report)
 

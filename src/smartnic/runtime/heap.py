@@ -16,7 +16,7 @@ loop stops: a bystander's ping waited for each. So:
 Example:
     settle()                              # after the engine is built
     full = FullCollections(time.monotonic())
-    full.maybe(time.monotonic(), idle=not ready)   # once per loop iteration
+    full.maybe(time.monotonic(), idle=not handled)   # once per loop iteration
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ the internet namespace.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from smartnic.clock import SystemClock
@@ -23,6 +24,7 @@ from smartnic.runtime import heap
 from smartnic.runtime.adapters import EdgeProcess, HostProcess
 from smartnic.runtime.control import ControlServer
 from smartnic.runtime.loop import EngineLoop, PollableEngine
+from smartnic.runtime.polling import Waiting
 from smartnic.runtime.spec import EngineSpec
 
 OVERLAY_PORTS = {"vxlan": 4789, "geneve": 6081}
@@ -30,6 +32,8 @@ OVERLAY_PORTS = {"vxlan": 4789, "geneve": 6081}
 
 def run_engine(spec_path: Path) -> None:
     spec = EngineSpec.load(spec_path)
+    if spec.cpus:
+        os.sched_setaffinity(0, spec.cpus)
     config = load_config_file(Path(spec.config_path))
     program = compile_program(config)
     underlay: UdpUnderlayPort | AfPacketPort
@@ -56,7 +60,7 @@ def run_engine(spec_path: Path) -> None:
         process = EdgeProcess(edge)
     control = ControlServer(spec.control_socket, process.report)
     loop = EngineLoop(process, [p.fileno() for p in ports], control, Path(spec.flowlog_dir),
-                      config.account_id, config.region)
+                      config.account_id, config.region, Waiting(spec.poll_mode))
     heap.settle()  # the set-up heap leaves the collector's walks
     try:
         loop.run()

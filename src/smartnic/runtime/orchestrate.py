@@ -28,6 +28,7 @@ from smartnic.model import load_config_file
 from smartnic.model.config import Config
 from smartnic.net.linux import TopologyExists, TopologyPlan, build, plan, read_state, teardown
 from smartnic.net.linux.nsexec import load_nft, overlay_ingress_drop_ruleset
+from smartnic.runtime.polling import EnginePlacement
 from smartnic.runtime.spawn import spawn_recorded
 from smartnic.runtime.spec import EngineSpec
 from smartnic.runtime.supervision import (
@@ -61,8 +62,9 @@ class UpError(RuntimeError):
 
 
 def up(config_path: Path, prefix: str, flowlog_dir: Path, root: Path | None = None,
-       underlay_mode: str = "udp") -> Topology:
-    """`underlay_mode`: "udp" (a socket on the underlay address) or "afpacket" (rings).
+       underlay_mode: str = "udp", placement: EnginePlacement | None = None) -> Topology:
+    """`underlay_mode`: "udp" (a socket on the underlay address) or "afpacket" (rings);
+    `placement`: how host engines wait for frames and which CPUs they run on.
 
     Refusals that touch nothing: ValueError (name, underlay mode), ConfigError (the
     config), TopologyExists (the name is taken). UpError: a failure after the build began;
@@ -76,7 +78,8 @@ def up(config_path: Path, prefix: str, flowlog_dir: Path, root: Path | None = No
         _save_config(config, topo.config_copy)
         if mode == "afpacket":
             _keep_kernel_off_the_overlay(layout)
-        specs = _write_specs(topo, layout, flowlog_dir.resolve(), mode)
+        specs = _write_specs(topo, layout, flowlog_dir.resolve(), mode,
+                             placement or EnginePlacement())
         _start_supervisor(topo, specs)
         _wait_ready(topo)
     except TopologyExists:
@@ -147,16 +150,18 @@ def _underlay_mode(value: str) -> UnderlayMode:
 
 
 def _write_specs(topo: Topology, layout: TopologyPlan, flowlog_dir: Path,
-                 underlay_mode: UnderlayMode) -> list[Path]:
+                 underlay_mode: UnderlayMode, placement: EnginePlacement) -> list[Path]:
+    hosts = [h for h in layout.hosts.values() if h.kind == "engine"]
     specs = [
         EngineSpec(role="host", host_id=h.id, config_path=str(topo.config_copy), netns=h.netns,
                    underlay_ip=h.underlay_ip, underlay_mode=underlay_mode,
                    underlay_ifname=h.underlay_dev, vm_ports=dict(h.vm_links),
                    control_socket=str(topo.directory / f"{h.id}.sock"),
-                   flowlog_dir=str(flowlog_dir), log_path=str(topo.log_path(h.id)))
-        for h in layout.hosts.values() if h.kind == "engine"
+                   flowlog_dir=str(flowlog_dir), log_path=str(topo.log_path(h.id)),
+                   poll_mode=placement.poll_mode, cpus=placement.host_cpus(index))
+        for index, h in enumerate(hosts)
     ]
-    specs.append(EngineSpec(
+    specs.append(EngineSpec(cpus=placement.cpus,
         role="edge", host_id="edge", config_path=str(topo.config_copy), netns=layout.edge.netns,
         underlay_ip=layout.edge.underlay_ip, underlay_mode=underlay_mode,
         underlay_ifname=layout.edge.underlay_dev, internet_ifname=layout.edge.external_dev,

@@ -3,7 +3,8 @@
 One JSON file per engine. A host engine reads its VM ports (host-side veth names, one per
 local ENI) and its underlay address; the edge engine reads the interface facing the
 internet namespace. Control socket and flow-log directory live in the topology's state
-directory.
+directory. `poll_mode` (runtime/polling.py) and `cpus` (the CPUs the engine is pinned to;
+empty: wherever the scheduler puts it) come from `up --poll` and `up --cpus`.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
+
+from smartnic.runtime.polling import PollMode
 
 
 class EngineSpec(BaseModel):
@@ -31,6 +34,8 @@ class EngineSpec(BaseModel):
     control_socket: str
     flowlog_dir: str
     log_path: str
+    poll_mode: PollMode = "interrupt"
+    cpus: list[int] = []
 
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)

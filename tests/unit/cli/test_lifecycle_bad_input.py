@@ -120,6 +120,19 @@ def test_up_with_an_unknown_underlay_mode(config_file: Path) -> None:
                       "unknown underlay mode")
 
 
+@pytest.mark.parametrize("option, value, named", [
+    ("--poll", "sometimes", "--poll 'sometimes'"),
+    ("--cpus", "99999", "CPU 99999 is not available"),
+    ("--cpus", "1-0", "is empty"),
+    ("--cpus", "zero", "expected CPU numbers"),
+    ("--cpus", "0-99999999", "too long"),
+])
+def test_up_with_a_bad_poll_mode_or_cpu_list(config_file: Path, option: str, value: str,
+                                             named: str) -> None:
+    _one_line_refusal(runner.invoke(app, ["up", str(config_file), "--name", _unused_name(),
+                                          option, value]), 2, named)
+
+
 def test_up_of_a_name_already_up_touches_nothing(config_file: Path) -> None:
     name = _unused_name()
     topo = orch.topology(name)
