@@ -8,7 +8,8 @@ ENIs) under a unique prefix; every engine process (both hosts and the edge) is p
 ovs-vswitchd; yields an `AnchorTopology` whose client/server are the VM namespaces of
 eni-client (host-1) and eni-server (host-2). `down` removes everything even on failure.
 `run_e2e(seconds, rtt_count, pps_samples, progress)`: smartnic (as `up` builds it by
-default, and with the underlay on AF_PACKET rings: "smartnic-afpacket"), kernel and OVS
+default; with the underlay on AF_PACKET rings: "smartnic-afpacket"; polling `adaptive` on
+the shared CPU; polling `busy` with a core per host engine), kernel and OVS
 (`bench.anchors.measure_topology`: idle ping RTT p50/p99, then 64 B UDP delivered at the
 server VM), one after the other; a datapath that cannot run here is reported with its
 error instead of numbers.
@@ -16,6 +17,7 @@ error instead of numbers.
 
 from __future__ import annotations
 
+import os
 import secrets
 import shutil
 import subprocess
@@ -61,6 +63,7 @@ def _smartnic(args: list[str], timeout_s: float) -> None:
 
 @contextmanager
 def SmartnicTopology(underlay: str = "udp", *,  # noqa: N802
+                     poll: str = "interrupt", own_cores: bool = False,
                      config: dict[str, Any] | None = None,
                      pair: tuple[str, str] = (CLIENT["eni"], SERVER["eni"])
                      ) -> Iterator[AnchorTopology]:
@@ -68,8 +71,11 @@ def SmartnicTopology(underlay: str = "udp", *,  # noqa: N802
     down. `up` and `down` run as child processes with a deadline, so a stuck netlink
     exchange cannot hang the benchmark (teardown also sweeps namespaces by prefix).
     `underlay`: how the engines reach the underlay (`up --underlay`: "udp" socket, the
-    default, or "afpacket" rings). `pair`: the client and server ENIs (the client must
-    reach the server by ping before this yields)."""
+    default, or "afpacket" rings). `poll`: `up --poll`; with `own_cores` each host engine
+    gets a CPU of its own (`up --cpus`, the co-processor's dedicated core; the generator
+    then shares the client host's) instead of all engines on `datapath_cpus()`. `pair`: the
+    client and server ENIs (the client must reach the server by ping before this
+    yields)."""
     workdir = Path(tempfile.mkdtemp(prefix="snb-s-"))
     config_path = workdir / "cloud.yaml"
     config = config or aws_max_config()
@@ -77,17 +83,22 @@ def SmartnicTopology(underlay: str = "udp", *,  # noqa: N802
     prefix = "snb" + secrets.token_hex(2)
     try:
         mode = [] if underlay == "udp" else ["--underlay", underlay]
+        mode += [] if poll == "interrupt" else ["--poll", poll]
+        cores = ",".join(map(str, sorted(os.sched_getaffinity(0))))
+        mode += ["--cpus", cores] if own_cores else []
         _smartnic(["up", str(config_path), "--name", prefix, "--flowlogs",
                    str(workdir / "flowlogs"), *mode], UP_TIMEOUT_S)
         topo = orchestrate.topology(prefix)
         layout = topo.plan()
         pids = _engine_pids(topo)
-        _pin(pids, datapath_cpus())
+        if not own_cores:
+            _pin(pids, datapath_cpus())
         client = layout.vms[pair[0]].netns
         server = layout.vms[pair[1]].netns
         server_ip = next(e["ips"][0] for e in config["enis"] if e["id"] == pair[1])
         wait_for_ping(client, server_ip, timeout=30.0)
-        name = "smartnic" if underlay == "udp" else f"smartnic-{underlay}"
+        name = "-".join(["smartnic", *([underlay] if underlay != "udp" else []),
+                         *([poll] if poll != "interrupt" else [])])
         yield AnchorTopology(name=name, client_ns=client, server_ns=server,
                              server_ip=server_ip, namespaces=[v.netns for v in
                                                               layout.vms.values()],
@@ -102,6 +113,8 @@ def SmartnicTopology(underlay: str = "udp", *,  # noqa: N802
 DATAPATHS: dict[str, Callable[[], AbstractContextManager[AnchorTopology]]] = {
     "smartnic": SmartnicTopology,
     "smartnic-afpacket": lambda: SmartnicTopology("afpacket"),
+    "smartnic-adaptive": lambda: SmartnicTopology(poll="adaptive"),
+    "smartnic-busy": lambda: SmartnicTopology(poll="busy", own_cores=True),
     "kernel": KernelAnchor, "ovs": OvsAnchor,
 }
 

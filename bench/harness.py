@@ -10,7 +10,9 @@ A step that fails is recorded with its error and the others still run. Returns a
 dict; `figures(results)` extracts the `--json` figures (keys `FIGURE_KEYS`, `E2E_KEYS`).
 `QUICK` fits in under three minutes; `FULL` is what docs/benchmarks.md is written from.
 The e2e figures are those of `smartnic up` as built by default (UDP underlay);
-`smartnic_afpacket_*` add the same with the underlay on AF_PACKET rings.
+`smartnic_afpacket_*` add the same with the underlay on AF_PACKET rings, and
+`smartnic_adaptive_*` / `smartnic_busy_*` with `up --poll adaptive` (engines on the shared
+CPU) and `up --poll busy` (a core per host engine).
 """
 
 from __future__ import annotations
@@ -34,9 +36,11 @@ from bench.slowpath import measure_slowpath, profile_hits, profile_slowpath
 
 HEADLINE_BYTES = 64
 FIGURE_KEYS = ("fastpath_mpps", "fastpath_decap_mpps", "naive_mpps", "slowpath_cps",
-               "bytes_per_connection")
+               "bytes_per_connection", "one_frame_us")
 E2E_KEYS = ("smartnic_pps", "kernel_pps", "ovs_pps", "smartnic_rtt_p50_us",
-            "smartnic_rtt_p99_us", "kernel_rtt_p50_us", "kernel_rtt_p99_us", "ovs_rtt_p99_us")
+            "smartnic_rtt_p99_us", "kernel_rtt_p50_us", "kernel_rtt_p99_us", "ovs_rtt_p99_us",
+            "smartnic_busy_rtt_p50_us", "smartnic_busy_rtt_p99_us",
+            "smartnic_adaptive_rtt_p50_us", "smartnic_adaptive_rtt_p99_us")
 Progress = Callable[[str], None]
 
 
@@ -160,7 +164,16 @@ def _e2e_figures(e2e: dict[str, Any] | None) -> dict[str, float | None]:
             "ovs_rtt_p99_us": get("ovs", "rtt_p99_us"),
             "smartnic_afpacket_pps": get("smartnic-afpacket", "pps"),
             "smartnic_afpacket_rtt_p50_us": get("smartnic-afpacket", "rtt_p50_us"),
-            "smartnic_afpacket_rtt_p99_us": get("smartnic-afpacket", "rtt_p99_us")}
+            "smartnic_afpacket_rtt_p99_us": get("smartnic-afpacket", "rtt_p99_us"),
+            **{f"smartnic_{mode}_{key}": get(f"smartnic-{mode}", key)
+               for mode in ("adaptive", "busy")
+               for key in ("pps", "rtt_p50_us", "rtt_p99_us")}}
+
+
+def _one_frame(single: dict[str, float] | None) -> dict[str, float | None]:
+    """Median µs of a one-frame batch through each engine (bench.inmemory)."""
+    single = single or {}
+    return {side: single.get(f"{side}_p50_us") for side in ("encap", "decap")}
 
 
 def figures(results: dict[str, Any]) -> dict[str, Any]:
@@ -181,5 +194,6 @@ def figures(results: dict[str, Any]) -> dict[str, Any]:
         "naive_decap_mpps": _mega(naive.get("decap_pps")),
         "flood_established_pps": flood.get("established_during_flood_pps"),
         "hostile": hostile_figures(results.get("hostile")),
+        "one_frame_us": _one_frame((results.get("fast") or {}).get("single_packet")),
         "quick": results["settings"]["quick"],
     }

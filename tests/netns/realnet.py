@@ -22,6 +22,7 @@ import yaml
 
 from smartnic.net.linux import list_namespaces, run_in
 from smartnic.runtime import orchestrate as orch
+from smartnic.runtime.polling import EnginePlacement
 
 ROOT_REASON = "needs root and Linux network namespaces"
 
@@ -37,15 +38,16 @@ def unique_name() -> str:
 
 
 @contextlib.contextmanager
-def topology_up(config: dict[str, Any], workdir: Path,
-                underlay_mode: str = "udp") -> Iterator[orch.Topology]:
+def topology_up(config: dict[str, Any], workdir: Path, underlay_mode: str = "udp",
+                placement: EnginePlacement | None = None) -> Iterator[orch.Topology]:
     """`smartnic up` of `config` under a unique name, always brought down afterwards."""
     path = workdir / "cloud.yaml"
     path.write_text(yaml.safe_dump(config))
     name = unique_name()
     topo = orch.topology(name)
     try:
-        orch.up(path, name, workdir / "flowlogs", underlay_mode=underlay_mode)
+        orch.up(path, name, workdir / "flowlogs", underlay_mode=underlay_mode,
+                placement=placement)
         yield topo
     finally:
         orch.down(topo)

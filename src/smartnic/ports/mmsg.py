@@ -10,13 +10,12 @@ and leaves, per datagram i < count: `payload(i)` (a memoryview into buffer i, va
 the next call), `peer(i)` (IPv4 address bytes, port) and `truncated(i)` (the datagram did
 not fit its slot: MSG_TRUNC; the payload is incomplete).
 
-`send(fd, payloads, addresses)` sends datagrams in order: `payloads` is (buffer, starts,
-lengths) — one contiguous uint8 array and where each datagram lies in it — and
-`addresses` the (IPv4 bytes, port bytes) of each, as uint8 arrays of shape (n, 4) and
-(n, 2) in network order. Returns (sent, state): state is None when every datagram went,
-"blocked" when the socket's buffer is full (EAGAIN), or the errno name of the datagram at
-index `sent`, which the kernel refused (e.g. ENETUNREACH); the caller decides whether to
-wait, skip or drop.
+`Sender` holds the messages of a batch: `fill_vector` fills them from numpy arrays (large
+batches), `fill_one` one at a time (a few frames: cheaper than any numpy call), and
+`send(fd, first, count)` sends messages first..count-1 in order. It returns (reached,
+state): state is None when every message went, "blocked" when the socket's buffer is full
+(EAGAIN), or the errno name of message `reached`, which the kernel refused (e.g.
+ENETUNREACH); the caller decides whether to wait, skip or drop.
 
 `available()` is False where the C library lacks the calls or the ABI is not LP64
 little-endian; callers then keep one system call per datagram.
@@ -99,66 +98,86 @@ class Receiver:
         self._iovecs["iov_base"] = self.buffer.ctypes.data + np.arange(
             slots, dtype=np.uint64) * slot_bytes
         self._iovecs["iov_len"] = slot_bytes
+        # Per-message reads go through ctypes views: a numpy call costs more than a few
+        # attribute reads for the small batches of a quiet link.
+        self._messages = (_Mmsghdr * slots).from_buffer(self._headers)
         self._view = memoryview(self.buffer)
-        self.lengths: list[int] = []
-        self._flags: list[int] = []
-        self._peers = b""
+        self._names_view = memoryview(self._names).cast("B")
 
     def receive(self, fd: int, max_messages: int) -> int:
+        """The kernel writes each msg_namelen back: 16 for the IPv4 senders a socket bound
+        to an IPv4 address receives from, so the headers need no reset between calls."""
         assert _CALLS is not None
         count = min(max_messages, self.slots)
-        message = self._headers["msg_hdr"]
-        message["msg_namelen"][:count] = SOCKADDR_IN_BYTES  # the kernel writes it back
         received = _CALLS[1](fd, self._headers.ctypes.data, count, MSG_DONTWAIT, None)
         if received < 0:
             code = ctypes.get_errno()
             if code in (errno.EAGAIN, errno.EINTR):
                 return 0
             raise OSError(code, errno.errorcode.get(code, str(code)))
-        self.lengths = self._headers["msg_len"][:received].tolist()
-        self._flags = message["msg_flags"][:received].tolist()
-        self._peers = self._names[:received, 2:8].tobytes()  # port and address, 6 bytes each
         return int(received)
 
     def payload(self, index: int) -> memoryview:
         begin = index * self.slot_bytes
-        return self._view[begin:begin + min(self.lengths[index], self.slot_bytes)]
+        return self._view[begin:begin + min(self._messages[index].msg_len, self.slot_bytes)]
 
     def truncated(self, index: int) -> bool:
-        return bool(self._flags[index] & MSG_TRUNC)
+        return bool(self._messages[index].msg_hdr.msg_flags & MSG_TRUNC)
 
     def peer(self, index: int) -> tuple[bytes, int]:
-        name = self._peers[6 * index:6 * index + 6]
-        return name[2:], name[0] << 8 | name[1]
+        at = index * SOCKADDR_IN_BYTES
+        name = self._names_view[at + 2:at + 8]
+        return bytes(name[2:]), name[0] << 8 | name[1]
 
 
 class Sender:
-    """Header arrays for up to `capacity` datagrams a call (grown when a batch needs more)."""
+    """Messages for up to `capacity` datagrams a call (grown when a batch needs more):
+    filled for a whole batch (`fill_vector`, numpy) or one by one (`fill_one`, cheaper for
+    a few), then sent with `send`."""
 
     def __init__(self, capacity: int = 256) -> None:
-        self._capacity = 0
-        self._grow(capacity)
+        self.capacity = 0
+        self.reserve(capacity)
 
-    def _grow(self, capacity: int) -> None:
-        self._capacity = capacity
-        self._headers, self._iovecs, self._names = _headers(capacity)
+    def reserve(self, capacity: int) -> None:
+        if capacity <= self.capacity:
+            return
+        self.capacity = max(capacity, 2 * self.capacity)
+        self._headers, self._iovecs, self._names = _headers(self.capacity)
+        self._iov_c = (_Iovec * self.capacity).from_buffer(self._iovecs)
+        self._names_view = memoryview(self._names).cast("B")
 
-    def send(self, fd: int, payloads: tuple[np.ndarray, np.ndarray, np.ndarray],
-             addresses: tuple[np.ndarray, np.ndarray], first: int = 0) -> tuple[int, str | None]:
-        """Datagrams `first`.. of the batch; returns (index reached, state) as above."""
-        assert _CALLS is not None
+    def fill_vector(self, payloads: tuple[np.ndarray, np.ndarray, np.ndarray],
+                    addresses: tuple[np.ndarray, np.ndarray]) -> int:
+        """Messages 0.. from (buffer, starts, lengths) and (IPv4 bytes (n, 4), port bytes
+        (n, 2)); returns how many. `buffer` must outlive the `send` calls."""
         buffer, starts, lengths = payloads
         ips, ports = addresses
-        count = starts.shape[0] - first
-        if count <= 0:
+        count = starts.shape[0]
+        self.reserve(count)
+        self._iovecs["iov_base"][:count] = buffer.ctypes.data + starts.astype(np.uint64)
+        self._iovecs["iov_len"][:count] = lengths
+        self._names[:count, 2:4] = ports
+        self._names[:count, 4:8] = ips
+        return int(count)
+
+    def fill_one(self, index: int, frame: bytes, offset: int, length: int, ip: bytes,
+                 port: int) -> None:
+        """Message `index` (< capacity): `length` bytes of `frame` from `offset` to ip:port.
+        `frame` must outlive the `send` calls (the message points into it)."""
+        vector = self._iov_c[index]
+        vector.iov_base = ctypes.cast(ctypes.c_char_p(frame), ctypes.c_void_p).value + offset
+        vector.iov_len = length
+        at = index * SOCKADDR_IN_BYTES
+        self._names_view[at + 2:at + 8] = port.to_bytes(2, "big") + ip
+
+    def send(self, fd: int, first: int, count: int) -> tuple[int, str | None]:
+        """Messages `first`..`count`-1; returns (index reached, state) as above."""
+        assert _CALLS is not None
+        if first >= count:
             return first, None
-        if count > self._capacity:
-            self._grow(max(count, 2 * self._capacity))
-        self._iovecs["iov_base"][:count] = buffer.ctypes.data + starts[first:].astype(np.uint64)
-        self._iovecs["iov_len"][:count] = lengths[first:]
-        self._names[:count, 2:4] = ports[first:]
-        self._names[:count, 4:8] = ips[first:]
-        sent = _CALLS[0](fd, self._headers.ctypes.data, count, 0)
+        address = self._headers.ctypes.data + first * MMSGHDR.itemsize
+        sent = _CALLS[0](fd, address, count - first, 0)
         if sent < 0:
             code = ctypes.get_errno()
             if code in (errno.EAGAIN, errno.EINTR):

@@ -14,8 +14,8 @@ and the engine still sees whole outer frames, so `smartnic.packet.decapsulate` a
             with checksum 0 (none, RFC 768).
 
 System calls: with `batched` (the default where the C library has them, mmsg.py) a batch
-is sent with sendmmsg(2) and received with recvmmsg(2), one call per batch; without, one
-sendto/recvfrom per datagram (kept for comparison: `smartnic bench` measures both).
+is sent with sendmmsg(2) and received with recvmmsg(2), one call per batch (a lone frame
+still goes with sendto, which costs less); without, one sendto/recvfrom per datagram.
 
 Config: local_ip (a specific address: it becomes the outer destination of every received
 frame), udp_port (4789; bind one port per overlay kind, since `decapsulate` tells VXLAN
@@ -51,6 +51,7 @@ IPV4_DF = 0x4000
 OUTER_TTL = 64
 MAX_DATAGRAM_BYTES = 65535
 RX_SLOTS = 256  # datagrams one recvmmsg call may return
+VECTOR_MIN_FRAMES = 32  # from here a batch's messages are filled with numpy, below one by one
 _OUTER = struct.Struct("!BBHHHBBH4s4sHHHH")  # IPv4 header (no options) + UDP header
 _INVARIANT_WORDS = 0x4500 + IPV4_DF + (OUTER_TTL << 8 | PROTO_UDP)
 
@@ -74,6 +75,7 @@ class UdpUnderlayPort:
         self.batched = batched and mmsg.available()
         self._receiver = mmsg.Receiver(RX_SLOTS, rx_slot_bytes) if self.batched else None
         self._sender = mmsg.Sender() if self.batched else None
+        self._keep: object = None
         self._peers: dict[bytes, tuple[bytes, int]] = {}
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         try:
@@ -143,7 +145,7 @@ class UdpUnderlayPort:
                                       peer_port, self.udp_port, udp_bytes, 0)
 
     def tx_batch(self, frames: Sequence[bytes]) -> None:
-        if self._sender is not None:
+        if self._sender is not None and len(frames) > 1:  # one frame: sendto costs less
             self._send_batched(frames)
             return
         for frame in frames:
@@ -155,17 +157,12 @@ class UdpUnderlayPort:
             self._send(payload, address)
 
     def _send_batched(self, frames: Sequence[bytes]) -> None:
-        assert self._sender is not None
-        targets = udp_targets(frames)
-        if targets is None:
-            self.stats["tx_invalid"] += len(frames)
-            return
-        payloads, addresses, invalid = targets
-        self.stats["tx_invalid"] += invalid
-        total, done, waited = payloads[1].shape[0], 0, False
+        count = self._fill(frames)
+        done, waited = 0, False
         fd = self._sock.fileno()
-        while done < total:
-            reached, state = self._sender.send(fd, payloads, addresses, done)
+        assert self._sender is not None
+        while done < count:
+            reached, state = self._sender.send(fd, done, count)
             if reached > done:
                 self.stats["tx_packets"] += reached - done
                 self.stats["tx_sends"] += 1
@@ -176,11 +173,35 @@ class UdpUnderlayPort:
                 self.stats["tx_errors"] += 1  # the datagram at `done` was refused: skip it
                 done += 1
             elif waited:
-                self.stats["tx_dropped"] += total - done
+                self.stats["tx_dropped"] += count - done
                 return
             else:
                 select.select((), (self._sock,), (), self.tx_wait_s)
                 waited = True
+
+    def _fill(self, frames: Sequence[bytes]) -> int:
+        """The sender's messages for the valid frames, in order; invalid ones counted."""
+        sender = self._sender
+        assert sender is not None
+        if len(frames) >= VECTOR_MIN_FRAMES:
+            targets = udp_targets(frames)
+            if targets is None:
+                self.stats["tx_invalid"] += len(frames)
+                return 0
+            payloads, addresses, invalid = targets
+            self.stats["tx_invalid"] += invalid
+            self._keep = payloads[0]  # the messages point into it: kept past this return
+            return sender.fill_vector(payloads, addresses)
+        sender.reserve(len(frames))
+        count = 0
+        for frame in frames:
+            fields = _udp_fields(frame)
+            if fields is None:
+                self.stats["tx_invalid"] += 1
+                continue
+            sender.fill_one(count, frame, *fields)
+            count += 1
+        return count
 
     def _send(self, payload: memoryview, address: tuple[str, int]) -> None:
         for attempt in range(2):
@@ -199,8 +220,9 @@ class UdpUnderlayPort:
             return
 
 
-def _udp_target(frame: bytes) -> tuple[memoryview, tuple[str, int]] | None:
-    """(UDP payload, (outer destination IP, UDP destination port)), or None if not IPv4/UDP."""
+def _udp_fields(frame: bytes) -> tuple[int, int, bytes, int] | None:
+    """(payload offset, payload length, outer destination IPv4 bytes, UDP destination
+    port), or None if the frame is not unfragmented IPv4/UDP."""
     if len(frame) < ETHERNET_HEADER_BYTES + IPV4_HEADER_BYTES + UDP_HEADER_BYTES:
         return None
     if frame[12] << 8 | frame[13] != ETHERTYPE_IPV4 or frame[14] >> 4 != 4:
@@ -210,12 +232,21 @@ def _udp_target(frame: bytes) -> tuple[memoryview, tuple[str, int]] | None:
     if frame[23] != PROTO_UDP or fragment or ip_header_bytes < IPV4_HEADER_BYTES:
         return None
     udp = ETHERNET_HEADER_BYTES + ip_header_bytes
+    if udp + UDP_HEADER_BYTES > len(frame):
+        return None
     dst_port, udp_bytes = struct.unpack_from("!HH", frame, udp + 2)
     if udp_bytes < UDP_HEADER_BYTES or udp + udp_bytes > len(frame):
         return None
-    payload = memoryview(frame)[udp + UDP_HEADER_BYTES:udp + udp_bytes]
-    return payload, (socket.inet_ntoa(frame[30:34]), dst_port)
+    return udp + UDP_HEADER_BYTES, udp_bytes - UDP_HEADER_BYTES, frame[30:34], dst_port
 
+
+def _udp_target(frame: bytes) -> tuple[memoryview, tuple[str, int]] | None:
+    """(UDP payload, (outer destination IP, UDP destination port)), or None if not IPv4/UDP."""
+    fields = _udp_fields(frame)
+    if fields is None:
+        return None
+    offset, length, address, port = fields
+    return memoryview(frame)[offset:offset + length], (socket.inet_ntoa(address), port)
 
 Payloads = tuple[np.ndarray, np.ndarray, np.ndarray]
 Addresses = tuple[np.ndarray, np.ndarray]

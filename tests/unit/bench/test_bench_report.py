@@ -32,7 +32,10 @@ def test_every_step_ran_and_every_figure_key_is_there(results: dict[str, Any]) -
     figures = results["figures"]
     assert set(harness.FIGURE_KEYS) <= set(figures)
     assert set(harness.E2E_KEYS) <= set(figures["e2e"])
-    assert all(figures[k] is not None and figures[k] > 0 for k in harness.FIGURE_KEYS)
+    scalars = [k for k in harness.FIGURE_KEYS if k != "one_frame_us"]
+    assert all(figures[k] is not None and figures[k] > 0 for k in scalars)
+    assert set(figures["one_frame_us"]) == {"encap", "decap"}
+    assert all(us > 0 for us in figures["one_frame_us"].values())
     assert all(v is None for v in figures["e2e"].values())  # e2e skipped
     json.dumps(figures)
 
@@ -67,9 +70,9 @@ def test_report_renders_every_section_and_round_trips_figures(
 
 def test_targets_and_shortfalls_follow_the_numbers(results: dict[str, Any]) -> None:
     rows = {row[0]: row for row in targets(results)}
-    assert len(rows) == 8 and all(len(row) == 5 for row in rows.values())
+    assert len(rows) == 10 and all(len(row) == 5 for row in rows.values())
     real_port_rows = [row for name, row in rows.items() if "end to end" in name or "flood" in name]
-    assert len(real_port_rows) == 3 and all(row[4] == "not measured" for row in real_port_rows)
+    assert len(real_port_rows) == 5 and all(row[4] == "not measured" for row in real_port_rows)
     better = dict(results, figures=dict(results["figures"], slowpath_cps=2e6))
     assert not any("New connections" in note for note in shortfalls(better))
     worse = dict(results, figures=dict(results["figures"], slowpath_cps=10.0))
