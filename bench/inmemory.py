@@ -32,6 +32,7 @@ from bench.policy import CLIENT
 from bench.timing import Rate, one_core, rate
 
 NAIVE_MAX_FLOWS = 100_000
+IDLE_GAP_S = 0.01  # the quiet spell before each "idle" one-frame batch (a ping every 10 ms)
 HEADLINE_FLOWS = 1000  # the headline hit rates (64 B, 1k flows); one-frame latency too
 INSTALL_CHUNK_FLOWS = 1 << 16
 NAIVE_POOL_PACKETS = 4096
@@ -87,24 +88,36 @@ def _install_within(bed: Bed, start: int, stop: int, deadline: float) -> bool:
     return True
 
 
-def single_packet_us(bed: Bed, frame: bytes, count: int = 2000) -> dict[str, float]:
+def single_packet_us(bed: Bed, frame: bytes, count: int = 2000,
+                     idle_count: int = 200) -> dict[str, float]:
     """Median and p99 µs of one-frame batches through the engines' batch entry points
     (`process_vm_batch` on host-1, `process_underlay_batch` on host-2, what the engine
-    loop calls): the engine's share of a ping's latency."""
+    loop calls): the engine's share of a ping's latency. Back to back first (caches warm),
+    then `idle_count` more with IDLE_GAP_S of sleep before each (`*_idle_p50_us`): what a
+    packet after a quiet spell pays, as pings on a real port do."""
     underlay = send_from_client(bed, [frame])[0]
-    timings: dict[str, list[float]] = {"encap": [], "decap": []}
-    for _ in range(count):
-        start = time.perf_counter()
-        bed.client.process_vm_batch(CLIENT["eni"], [frame])
-        middle = time.perf_counter()
-        bed.server.process_underlay_batch([underlay])
-        timings["encap"].append(middle - start)
-        timings["decap"].append(time.perf_counter() - middle)
+    steps: dict[str, Callable[[], object]] = {
+        "encap": lambda: bed.client.process_vm_batch(CLIENT["eni"], [frame]),
+        "decap": lambda: bed.server.process_underlay_batch([underlay])}
     result = {}
-    for name, values in timings.items():
-        result[f"{name}_p50_us"] = float(np.percentile(values, 50)) * 1e6
-        result[f"{name}_p99_us"] = float(np.percentile(values, 99)) * 1e6
+    for name, step in steps.items():
+        warm = _durations(step, count, 0.0)
+        result[f"{name}_p50_us"] = float(np.percentile(warm, 50)) * 1e6
+        result[f"{name}_p99_us"] = float(np.percentile(warm, 99)) * 1e6
+        idle = _durations(step, idle_count, IDLE_GAP_S)
+        result[f"{name}_idle_p50_us"] = float(np.percentile(idle, 50)) * 1e6
     return result
+
+
+def _durations(step: Callable[[], object], rounds: int, gap_s: float) -> list[float]:
+    values = []
+    for _ in range(rounds):
+        if gap_s:
+            time.sleep(gap_s)
+        start = time.perf_counter()
+        step()
+        values.append(time.perf_counter() - start)
+    return values
 
 
 def fast_sweep(flow_counts: list[int], frame_sizes: list[int], seconds: float, repeats: int,

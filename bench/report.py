@@ -81,7 +81,9 @@ def _hits(r: dict[str, Any]) -> list[str]:
         lines.append(f"- One-frame batches through the engines' batch entry points (the "
                      f"latency a lone packet sees): encap {one['encap_p50_us']:,.1f} µs p50 / "
                      f"{one['encap_p99_us']:,.1f} µs p99, decap + SG {one['decap_p50_us']:,.1f}"
-                     f" / {one['decap_p99_us']:,.1f} µs.")
+                     f" / {one['decap_p99_us']:,.1f} µs; after 10 ms idle (as for pings on "
+                     f"real ports: caches gone cold) {one.get('encap_idle_p50_us', 0):,.0f} and "
+                     f"{one.get('decap_idle_p50_us', 0):,.0f} µs p50.")
     lines.append(f"- Installing {fast.get('installed_flows', 0):,} flows took "
                  f"{fast.get('install_s', 0):.1f} s; peak RSS grew by "
                  f"{fast.get('peak_rss_growth_bytes', 0) / 2**20:,.0f} MiB (flow caches and "

@@ -196,10 +196,23 @@ def _round_trip_work(results: dict[str, Any]) -> str:
     if not one:
         return ""
     per_way = one["encap_p50_us"] + one["decap_p50_us"]
+    idle = one.get("encap_idle_p50_us", 0.0) + one.get("decap_idle_p50_us", 0.0)
     return (f" (in memory a one-frame batch takes {one['encap_p50_us']:,.0f} µs through the "
-            f"sending engine and {one['decap_p50_us']:,.0f} µs through the receiving one: "
-            f"about {2 * per_way:,.0f} µs of a round trip is engine work, the rest wake-ups "
-            "and port I/O)")
+            f"sending engine and {one['decap_p50_us']:,.0f} µs through the receiving one "
+            f"back to back, but {one.get('encap_idle_p50_us', 0):,.0f} and "
+            f"{one.get('decap_idle_p50_us', 0):,.0f} µs after 10 ms of idleness, as pings "
+            f"arrive: about {2 * idle:,.0f} µs of a round trip is engine work on cold caches "
+            f"against {2 * per_way:,.0f} µs warm — each batch still runs dozens of Python and "
+            "numpy calls around the kernels, and this machine's caches do not keep them "
+            "between pings)")
+
+
+def _polled(e: dict[str, Any]) -> str:
+    busy, adaptive = e.get("smartnic_busy_rtt_p50_us"), e.get("smartnic_adaptive_rtt_p50_us")
+    if busy is None or adaptive is None:
+        return ""
+    return (f" (polling instead of sleeping in poll(2): p50 {adaptive:,.0f} µs adaptive, "
+            f"{busy:,.0f} µs busy with a core per engine)")
 
 
 def _afpacket(e: dict[str, Any]) -> str:
@@ -226,9 +239,9 @@ def _e2e_shortfalls(results: dict[str, Any]) -> list[str]:
         notes.append(f"**End to end RTT**: p99 {e['smartnic_rtt_p99_us']:,.0f} µs against the "
                      f"kernel's {e['kernel_rtt_p99_us']:,.0f} µs ({rtt_ratio:.0f}×), p50 "
                      f"{e['smartnic_rtt_p50_us'] or 0:,.0f} µs against "
-                     f"{e['kernel_rtt_p50_us'] or 0:,.0f} µs: a ping and its reply each cross "
-                     f"two engine processes that wake from poll(2), read an AF_PACKET ring "
-                     f"or the UDP underlay socket and run the packet through the engine"
+                     f"{e['kernel_rtt_p50_us'] or 0:,.0f} µs{_polled(e)}: a ping and its reply "
+                     f"each cross two engine processes that read an AF_PACKET ring or the UDP "
+                     f"underlay socket and run the packet through the engine"
                      f"{_round_trip_work(results)}.")
     return notes
 
