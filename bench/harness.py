@@ -36,7 +36,7 @@ from bench.slowpath import measure_slowpath, profile_hits, profile_slowpath
 
 HEADLINE_BYTES = 64
 FIGURE_KEYS = ("fastpath_mpps", "fastpath_decap_mpps", "naive_mpps", "slowpath_cps",
-               "bytes_per_connection", "one_frame_us")
+               "bytes_per_connection", "one_frame_us", "slowpath_cps_receiver")
 E2E_KEYS = ("smartnic_pps", "kernel_pps", "ovs_pps", "smartnic_rtt_p50_us",
             "smartnic_rtt_p99_us", "kernel_rtt_p50_us", "kernel_rtt_p99_us", "ovs_rtt_p99_us",
             "smartnic_busy_rtt_p50_us", "smartnic_busy_rtt_p99_us",
@@ -187,7 +187,10 @@ def figures(results: dict[str, Any]) -> dict[str, Any]:
         "fastpath_mpps": _mega(fast.get("encap_pps")),
         "fastpath_decap_mpps": _mega(fast.get("decap_pps")),
         "naive_mpps": _mega(naive.get("encap_pps")),
-        "slowpath_cps": slow.get("cps"),
+        "slowpath_cps": (slow.get("datapath") or {}).get("sender_cps"),
+        "slowpath_cps_receiver": (slow.get("datapath") or {}).get("receiver_cps"),
+        "fastpath_100k_mpps": _mega(find_case(results.get("fast"), 100_000,
+                                              HEADLINE_BYTES).get("encap_pps")),
         "bytes_per_connection": memory.get("bytes_per_connection"),
         "e2e": _e2e_figures(results.get("e2e")),
         "fastpath_datapath": (results.get("fast") or {}).get("kind"),

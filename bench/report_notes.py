@@ -53,8 +53,7 @@ def targets(results: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
         _row("hits ÷ naive (64 B encap)", _num(speedup, "×"), f"≥ {NAIVE_FACTOR:g}×",
              _ratio(speedup, NAIVE_FACTOR)),
         _row("new connections/s, one engine core (slower side), AWS-max policy",
-             _num(f["slowpath_cps"], "/s"), "≥ 1,000,000/s", _ratio(f["slowpath_cps"],
-                                                                    SLOWPATH_CPS)),
+             _num(slower_cps(f), "/s"), "≥ 1,000,000/s", _ratio(slower_cps(f), SLOWPATH_CPS)),
         _row("end to end 64 B UDP pps, smartnic ÷ kernel", _num(pps_ratio, "×"),
              f"≥ {E2E_FACTOR:g}×", _ratio(pps_ratio, E2E_FACTOR)),
         _row("end to end ping p99, smartnic ÷ kernel", _num(rtt_ratio, "×"), "≤ 1×",
@@ -84,6 +83,12 @@ def _hostile_row(h: dict[str, Any] | None) -> tuple[str, str, str, str, str]:
     ratio = None if p99 is None else p99 / h["idle_ping_p99_ms"] / 2.0
     shown = "lost" if p99 is None else f"{p99 / h['idle_ping_p99_ms']:.2f}× ({p99:.2f} ms)"
     return _row(name, shown, "≤ 2×", ratio, higher_is_better=False)
+
+
+def slower_cps(f: dict[str, Any]) -> float | None:
+    """New connections per second of the slower engine side (sender or receiver)."""
+    sides = [v for v in (f.get("slowpath_cps"), f.get("slowpath_cps_receiver")) if v is not None]
+    return min(sides) if sides else None
 
 
 def _num(value: float | None, unit: str) -> str:
@@ -154,12 +159,12 @@ def _classify_gap(results: dict[str, Any]) -> str:
 def shortfalls(results: dict[str, Any]) -> list[str]:
     f = results["figures"]
     notes = _hit_notes(results)
-    if f["slowpath_cps"] is not None and f["slowpath_cps"] < SLOWPATH_CPS:
-        path = (results.get("slowpath") or {}).get("datapath") or {}
-        notes.append(f"**New connections**: {f['slowpath_cps']:,.0f}/s on one core (the "
-                     f"slower side: sender {path.get('sender_cps', 0):,.0f}/s, receiver "
-                     f"{path.get('receiver_cps', 0):,.0f}/s) is "
-                     f"{_short_by(f['slowpath_cps'], SLOWPATH_CPS)} 1M/s; each first packet "
+    slower = slower_cps(f)
+    if slower is not None and slower < SLOWPATH_CPS:
+        notes.append(f"**New connections**: {slower:,.0f}/s on one core (the slower side: "
+                     f"sender {f['slowpath_cps']:,.0f}/s, receiver "
+                     f"{f.get('slowpath_cps_receiver') or 0:,.0f}/s) is "
+                     f"{_short_by(slower, SLOWPATH_CPS)} 1M/s; each first packet "
                      "is decided over the AWS-maximum tables (5 groups × 60 rules a "
                      "direction, 300 SG-reference peers) and gets a conntrack row and a "
                      "flow entry, all in kernels; profile through the engine: "

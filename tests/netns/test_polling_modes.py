@@ -49,3 +49,7 @@ def test_spinning_engines_forward_on_their_cpus_and_answer_status(spinning) -> N
         assert os.sched_getaffinity(pids[host]) == set(placement.host_cpus(index))
     edge = EngineSpec.load(topo.spec_path("edge"))
     assert edge.poll_mode == "interrupt"  # the gateway is not a host's co-processor
+    shown = {h["id"]: (h["poll"], h["cpus"]) for h in report["hosts"]}
+    assert shown == {"host-1": (placement.poll_mode, placement.host_cpus(0)),
+                     "host-2": (placement.poll_mode, placement.host_cpus(1))}
+    assert report["edge"]["poll"] == "interrupt"

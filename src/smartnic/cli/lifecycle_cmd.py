@@ -194,20 +194,29 @@ def _engine_cell(engine: dict[str, Any]) -> str:
     return f"pid {engine['engine_pid']} [{colour}]{escape(orch.describe(engine))}[/]"
 
 
+def _polling_cell(engine: dict[str, Any]) -> str:
+    if "poll" not in engine:
+        return ""
+    cpus = ",".join(map(str, engine.get("cpus") or []))
+    return engine["poll"] + (f" on CPU {cpus}" if cpus else "")
+
+
 def _print_status(report: dict[str, Any]) -> None:
     supervisor = report["supervisor"]
     running = "[green]running[/]" if supervisor["running"] else "[red]not running[/]"
     table = Table(title=f"topology {report['prefix']} (supervisor pid {supervisor['pid']} "
                         f"{running})", title_justify="left")
-    for column in ("host", "namespace", "underlay", "engine", "restarts", "last exit"):
+    for column in ("host", "namespace", "underlay", "engine", "polling", "restarts",
+                   "last exit"):
         table.add_column(column)
     rows = [(h["id"], h) for h in report["hosts"]] + [("edge", report["edge"])]
     for host_id, host in rows:
         if host.get("kind") == "kernel":
-            table.add_row(host_id, host["netns"], host["underlay_ip"], "kernel VXLAN", "", "")
+            table.add_row(host_id, host["netns"], host["underlay_ip"], "kernel VXLAN", "", "",
+                          "")
             continue
         table.add_row(host_id, host["netns"], host["underlay_ip"], _engine_cell(host),
-                      str(host["restarts"]), host["last_exit"] or "")
+                      _polling_cell(host), str(host["restarts"]), host["last_exit"] or "")
     console.print(table)
     vms = Table(title="VMs", title_justify="left")
     for column in ("eni", "namespace", "host", "addresses"):

@@ -39,14 +39,25 @@ def status(topo: Topology) -> Report:
                  "kind": host.kind}
         if host.kind == "engine":
             entry |= _engine(supervised.get(host.id), recorded.get(host.id),
-                             supervisor_alive["running"])
+                             supervisor_alive["running"]) | _placement(topo, host.id)
         hosts.append(entry)
     vms = [{"eni": v.eni_id, "netns": v.netns, "host": v.host_id,
             "ips": [a.split("/")[0] for a in v.addresses]} for v in layout.vms.values()]
     edge = {"netns": layout.edge.netns, "underlay_ip": layout.edge.underlay_ip,
-            **_engine(supervised.get("edge"), recorded.get("edge"), supervisor_alive["running"])}
+            **_engine(supervised.get("edge"), recorded.get("edge"), supervisor_alive["running"]),
+            **_placement(topo, "edge")}
     return {"prefix": topo.prefix, "supervisor": supervisor_alive, "hosts": hosts, "vms": vms,
             "edge": edge}
+
+
+def _placement(topo: Topology, role: str) -> Report:
+    """How the engine waits for frames and where it runs (`up --poll/--cpus`), from its
+    spec; empty when `up` did not get as far as writing it."""
+    try:
+        spec = EngineSpec.load(topo.spec_path(role))
+    except (OSError, ValueError):
+        return {}
+    return {"poll": spec.poll_mode, "cpus": spec.cpus}
 
 
 def _supervisor(state: dict[str, Any]) -> Report:

@@ -73,9 +73,10 @@ def test_targets_and_shortfalls_follow_the_numbers(results: dict[str, Any]) -> N
     assert len(rows) == 10 and all(len(row) == 5 for row in rows.values())
     real_port_rows = [row for name, row in rows.items() if "end to end" in name or "flood" in name]
     assert len(real_port_rows) == 5 and all(row[4] == "not measured" for row in real_port_rows)
-    better = dict(results, figures=dict(results["figures"], slowpath_cps=2e6))
+    better = dict(results, figures=dict(results["figures"], slowpath_cps=2e6,
+                                        slowpath_cps_receiver=3e6))
     assert not any("New connections" in note for note in shortfalls(better))
-    worse = dict(results, figures=dict(results["figures"], slowpath_cps=10.0))
+    worse = dict(results, figures=dict(results["figures"], slowpath_cps_receiver=10.0))
     assert any("New connections" in note for note in shortfalls(worse))
 
 
