@@ -9,7 +9,8 @@ ovs-vswitchd; yields an `AnchorTopology` whose client/server are the VM namespac
 eni-client (host-1) and eni-server (host-2). `down` removes everything even on failure.
 `run_e2e(seconds, rtt_count, pps_samples, progress)`: smartnic (as `up` builds it by
 default; with the underlay on AF_PACKET rings: "smartnic-afpacket"; polling `adaptive` on
-the shared CPU; polling `busy` with a core per host engine), kernel and OVS
+the shared CPU; polling `busy` with a core per host engine), the null forwarder (the same
+topology and ports moving frames with no packet work: bench/anchors/null.py), kernel and OVS
 (`bench.anchors.measure_topology`: idle ping RTT p50/p99, then 64 B UDP delivered at the
 server VM), one after the other; a datapath that cannot run here is reported with its
 error instead of numbers.
@@ -31,6 +32,7 @@ from typing import Any
 import yaml
 
 from bench.anchors import KernelAnchor, OvsAnchor, measure_topology
+from bench.anchors.null import NullForwarder
 from bench.anchors.topology import AnchorTopology
 from bench.netns import datapath_cpus, run_child, wait_for_ping
 from bench.policy import CLIENT, SERVER, aws_max_config
@@ -115,6 +117,7 @@ DATAPATHS: dict[str, Callable[[], AbstractContextManager[AnchorTopology]]] = {
     "smartnic-afpacket": lambda: SmartnicTopology("afpacket"),
     "smartnic-adaptive": lambda: SmartnicTopology(poll="adaptive"),
     "smartnic-busy": lambda: SmartnicTopology(poll="busy", own_cores=True),
+    "null": NullForwarder,
     "kernel": KernelAnchor, "ovs": OvsAnchor,
 }
 

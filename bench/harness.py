@@ -156,7 +156,7 @@ def _e2e_figures(e2e: dict[str, Any] | None) -> dict[str, float | None]:
         return None if value is None else float(value)
 
     return {"smartnic_pps": get("smartnic", "pps"), "kernel_pps": get("kernel", "pps"),
-            "ovs_pps": get("ovs", "pps"),
+            "ovs_pps": get("ovs", "pps"), "null_pps": get("null", "pps"),
             "smartnic_rtt_p50_us": get("smartnic", "rtt_p50_us"),
             "smartnic_rtt_p99_us": get("smartnic", "rtt_p99_us"),
             "kernel_rtt_p50_us": get("kernel", "rtt_p50_us"),

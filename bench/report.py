@@ -152,8 +152,12 @@ def _e2e(r: dict[str, Any]) -> list[str]:
             "namespace; ping RTT measured first on the idle path. smartnic: `smartnic up` of "
             "the benchmark cloud (AWS-maximum policy), engines pinned to the other CPU, "
             "underlay on a UDP socket (the default; the figures use it) or on AF_PACKET "
-            "rings (smartnic-afpacket, `up --underlay afpacket`); kernel: VXLAN + nftables "
-            "conntrack; ovs: Open vSwitch userspace datapath with VXLAN + conntrack "
+            "rings (smartnic-afpacket, `up --underlay afpacket`); smartnic-adaptive and "
+            "smartnic-busy: `up --poll adaptive` (engines on the other CPU) and `up --poll "
+            "busy --cpus` (a CPU per host engine, the generator sharing the client host's); "
+            "null: the same topology and ports with the engines replaced by a forwarder "
+            "that does no packet work (bench/nullfwd.py: the I/O ceiling); kernel: VXLAN + "
+            "nftables conntrack; ovs: Open vSwitch userspace datapath with VXLAN + conntrack "
             "(bench/anchors).", "",
             *_table(("datapath", "delivered pps", "offered pps", "loss", "RTT p50 µs",
                      "RTT p99 µs", "pps samples"), rows), ""]

@@ -79,3 +79,21 @@ def test_anchor_filters_measures_and_cleans_up(name: str) -> None:
     assert not [pid for pid in topo.pids if pid_alive(pid)]
     assert not _pids_in_netns(inodes)
     assert topo.workdir is None or not topo.workdir.exists()
+
+
+def test_null_forwarder_moves_every_frame_and_cleans_up() -> None:
+    """The I/O ceiling's forwarder applies no policy: UDP to the port the anchors' policies
+    drop is delivered too; its processes and the topology are gone afterwards."""
+    from bench.anchors.null import NullForwarder
+
+    with NullForwarder() as topo:
+        inodes = {_netns_inode(ns) for ns in topo.namespaces}
+        assert topo.name == "null" and len(topo.pids) == 2
+        rtt = measure_rtt(topo.client_ns, topo.server_ip, count=20, interval=0.01)
+        assert rtt["received"] >= 18
+        closed = measure_udp_pps(topo.client_ns, topo.server_ns, topo.server_ip,
+                                 seconds=1.0, dport=FORBIDDEN_UDP_PORT)
+        assert closed["delivered_pps"] > 1000
+    assert not [pid for pid in topo.pids if pid_alive(pid)]
+    assert not set(topo.namespaces) & _netns_names()
+    assert not _pids_in_netns(inodes)

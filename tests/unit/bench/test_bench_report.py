@@ -70,9 +70,9 @@ def test_report_renders_every_section_and_round_trips_figures(
 
 def test_targets_and_shortfalls_follow_the_numbers(results: dict[str, Any]) -> None:
     rows = {row[0]: row for row in targets(results)}
-    assert len(rows) == 10 and all(len(row) == 5 for row in rows.values())
+    assert len(rows) == 11 and all(len(row) == 5 for row in rows.values())
     real_port_rows = [row for name, row in rows.items() if "end to end" in name or "flood" in name]
-    assert len(real_port_rows) == 5 and all(row[4] == "not measured" for row in real_port_rows)
+    assert len(real_port_rows) == 6 and all(row[4] == "not measured" for row in real_port_rows)
     better = dict(results, figures=dict(results["figures"], slowpath_cps=2e6,
                                         slowpath_cps_receiver=3e6))
     assert not any("New connections" in note for note in shortfalls(better))
