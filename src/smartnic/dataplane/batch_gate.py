@@ -21,7 +21,7 @@ import numpy as np
 from smartnic.compiler.program import Program
 from smartnic.compiler.views import EniView
 from smartnic.dataplane.allowance import DEFAULT_NEW_FLOWS_PER_S, NewFlowAllowance
-from smartnic.dataplane.fastpath.batch import PacketBatch
+from smartnic.dataplane.fastpath.batch import BatchBuilder, PacketBatch
 from smartnic.dataplane.fastpath.classify import Admission, classify_underlay, classify_vm
 from smartnic.dataplane.fastpath.columns import new_info
 from smartnic.dataplane.fastpath.flowkey import ROW_WORDS, VM_SIDE
@@ -51,6 +51,7 @@ class Gate:
         self._keys = np.zeros((0, ROW_WORDS), np.uint64)
         self._info = new_info(0)
         self._slot_of = np.zeros(0, np.int64)
+        self._batches = BatchBuilder()
 
     def load(self, program: Program, host_id: str, own_ip: int, now_s: float) -> None:
         local = program.enis_on(host_id)
@@ -60,7 +61,8 @@ class Gate:
         self.refused = np.resize(self.refused, len(self.allowance.names))
 
     def run(self, side: int, eni_id: str | None, frames: list[bytes], now_s: float) -> Gated:
-        batch = PacketBatch.from_frames(frames)
+        """The batch (valid until the next `run`: its arrays are reused) and its columns."""
+        batch = self._batches.build(frames)
         keys, info, slot_of = self._columns(len(frames))
         if side == VM_SIDE:
             mac, tag = self.vm.get(eni_id or "", (-1, 0))

@@ -85,6 +85,7 @@ class Admitter:
         self._size = -1
         self._refused = np.zeros(len(view.policy.eni_ids), np.int64)
         self._n, self._touched_n = np.zeros(2, np.int64), np.zeros(1, np.int64)
+        self._found = memoryview(self._n)  # read once per round: cheaper than a numpy index
 
     def run(self, side: int, port: int, pos: int, count: int, now_s: float,
             keys: np.ndarray, info: np.ndarray) -> int:
@@ -96,7 +97,7 @@ class Admitter:
                      ft.slots, ft.keys, ft.acts, ct.live, ct.incarnation, ct.expires_s,
                      ct.state, ct.proto_class, self._seen, self._cand, self._meta, self._addr,
                      self._dup, self._dup_of, n)
-        end, found = (limit + 1 if limit < count else count), int(n[0])
+        end, found = (limit + 1 if limit < count else count), self._found[0]
         src = view.port_eni.get(port, -1) if side == VM_SIDE else -1
         if found == 0 or (side == VM_SIDE and src < 0):
             return end
