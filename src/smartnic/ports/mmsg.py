@@ -27,6 +27,7 @@ import ctypes
 import errno
 import socket
 import sys
+from typing import Any
 
 import numpy as np
 
@@ -54,7 +55,7 @@ IOVEC = np.dtype(_Iovec)
 MMSGHDR = np.dtype(_Mmsghdr)
 
 
-def _bind() -> tuple[object, object] | None:
+def _bind() -> tuple[Any, Any] | None:
     if ctypes.sizeof(ctypes.c_void_p) != 8 or sys.byteorder != "little":
         return None
     try:
@@ -100,9 +101,9 @@ class Receiver:
         self._iovecs["iov_len"] = slot_bytes
         # Per-message reads go through ctypes views: a numpy call costs more than a few
         # attribute reads for the small batches of a quiet link.
-        self._messages = (_Mmsghdr * slots).from_buffer(self._headers)
-        self._view = memoryview(self.buffer)
-        self._names_view = memoryview(self._names).cast("B")
+        self._messages = (_Mmsghdr * slots).from_buffer(self._headers.data)
+        self._view = self.buffer.data
+        self._names_view = self._names.data.cast("B")
 
     def receive(self, fd: int, max_messages: int) -> int:
         """The kernel writes each msg_namelen back: 16 for the IPv4 senders a socket bound
@@ -144,8 +145,8 @@ class Sender:
             return
         self.capacity = max(capacity, 2 * self.capacity)
         self._headers, self._iovecs, self._names = _headers(self.capacity)
-        self._iov_c = (_Iovec * self.capacity).from_buffer(self._iovecs)
-        self._names_view = memoryview(self._names).cast("B")
+        self._iov_c = (_Iovec * self.capacity).from_buffer(self._iovecs.data)
+        self._names_view = self._names.data.cast("B")
 
     def fill_vector(self, payloads: tuple[np.ndarray, np.ndarray, np.ndarray],
                     addresses: tuple[np.ndarray, np.ndarray]) -> int:
@@ -166,7 +167,7 @@ class Sender:
         """Message `index` (< capacity): `length` bytes of `frame` from `offset` to ip:port.
         `frame` must outlive the `send` calls (the message points into it)."""
         vector = self._iov_c[index]
-        vector.iov_base = ctypes.cast(ctypes.c_char_p(frame), ctypes.c_void_p).value + offset
+        vector.iov_base = (ctypes.cast(ctypes.c_char_p(frame), ctypes.c_void_p).value or 0) + offset
         vector.iov_len = length
         at = index * SOCKADDR_IN_BYTES
         self._names_view[at + 2:at + 8] = port.to_bytes(2, "big") + ip

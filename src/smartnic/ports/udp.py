@@ -112,7 +112,7 @@ class UdpUnderlayPort:
 
     def _receive_batched(self, max_frames: int) -> list[bytes]:
         assert self._receiver is not None
-        receiver, frames = self._receiver, []
+        receiver, frames = self._receiver, list[bytes]()
         fd = self._sock.fileno()
         while len(frames) < max_frames:
             count = receiver.receive(fd, max_frames - len(frames))

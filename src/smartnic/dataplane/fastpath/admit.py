@@ -85,7 +85,7 @@ class Admitter:
         self._size = -1
         self._refused = np.zeros(len(view.policy.eni_ids), np.int64)
         self._n, self._touched_n = np.zeros(2, np.int64), np.zeros(1, np.int64)
-        self._found = memoryview(self._n)  # read once per round: cheaper than a numpy index
+        self._found = self._n.data  # read once per round: cheaper than a numpy index
 
     def run(self, side: int, port: int, pos: int, count: int, now_s: float,
             keys: np.ndarray, info: np.ndarray) -> int:

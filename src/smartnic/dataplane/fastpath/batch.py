@@ -101,8 +101,8 @@ class BatchBuilder:
         self.buf = np.zeros(buffer_bytes, np.uint8)
         self._start = np.zeros(frames, np.int64)
         self._length = np.zeros(frames, np.int32)
-        self._buf_view = memoryview(self.buf)
-        self._start_view, self._length_view = memoryview(self._start), memoryview(self._length)
+        self._buf_view = self.buf.data
+        self._start_view, self._length_view = self._start.data, self._length.data
         self._slices: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
     def build(self, frames: list[bytes]) -> PacketBatch:

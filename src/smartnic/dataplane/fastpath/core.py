@@ -132,7 +132,7 @@ class FastPath:
         """The tally and a memoryview of it: the per-batch reads and resets go through the
         view, a fraction of a numpy call's cost on cold caches."""
         self.tally = tally
-        self._tally_view = memoryview(tally)
+        self._tally_view = tally.data
 
     # -- configuration -------------------------------------------------------------------
     def reset_generation(self, program: Program, policy: CompiledPolicy | None = None) -> None:
