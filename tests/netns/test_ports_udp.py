@@ -3,17 +3,17 @@ other gives back the VNI, the inner frame and the sender's address."""
 
 from __future__ import annotations
 
-import select
-import time
 from collections.abc import Callable
 from types import SimpleNamespace
 
 import pytest
 
-from smartnic.packet import decapsulate, encapsulate, ip_to_int
+from smartnic.packet import decapsulate, ip_to_int
 from smartnic.packet.geneve import GENEVE_PORT
 from smartnic.packet.overlay import OverlayKind
 from smartnic.ports.udp import UdpUnderlayPort
+from tests.unit.ports.udp_overlay import drain
+from tests.unit.ports.udp_overlay import overlay_frame as overlay_between
 
 HOST_A, HOST_B = "192.0.2.1", "192.0.2.2"
 INNER = bytes.fromhex("0200000000aa0200000000bb0800") + bytes(range(64))
@@ -30,18 +30,7 @@ def underlay(make_netns: Callable[[], str], make_veth: Callable[..., tuple[str, 
 
 
 def overlay_frame(inner: bytes, vni: int, kind: OverlayKind = "vxlan") -> bytes:
-    return encapsulate(inner, kind=kind, vni=vni, outer_src_mac="02:00:00:00:00:01",
-                       outer_dst_mac="02:00:00:00:00:02", outer_src_ip=ip_to_int(HOST_A)[1],
-                       outer_dst_ip=ip_to_int(HOST_B)[1], udp_src_port=50000)
-
-
-def receive(port: UdpUnderlayPort, count: int, timeout_s: float = 3.0) -> list[bytes]:
-    frames: list[bytes] = []
-    deadline = time.monotonic() + timeout_s
-    while len(frames) < count and time.monotonic() < deadline:
-        select.select((port,), (), (), 0.05)
-        frames.extend(port.rx_batch())
-    return frames
+    return overlay_between(inner, vni, HOST_A, HOST_B, kind)
 
 
 @pytest.mark.netns
@@ -54,7 +43,7 @@ def test_overlay_frame_crosses_the_underlay(underlay, open_in_netns, kind: Overl
     port_b = open_in_netns(underlay.ns_b, lambda: UdpUnderlayPort(HOST_B, udp_port,
                                                                   batched=batched))
     port_a.tx_batch([overlay_frame(INNER, 0x123456, kind)])
-    (got,) = receive(port_b, 1)
+    (got,) = drain(port_b, 1)
     header, inner = decapsulate(got)
     assert (header.kind, header.vni, inner) == (kind, 0x123456, INNER)
     assert header.outer_src_ip == ip_to_int(HOST_A)[1]
@@ -70,9 +59,9 @@ def test_a_burst_arrives_complete_and_in_order(underlay, open_in_netns, batched:
     port_b = open_in_netns(underlay.ns_b, lambda: UdpUnderlayPort(HOST_B, batched=batched))
     inners = [INNER + index.to_bytes(2, "big") * (index % 700) for index in range(500)]
     port_a.tx_batch([overlay_frame(INNER, 999)])  # resolve ARP first: the kernel queues
-    assert len(receive(port_b, 1)) == 1  # only ~200 KB of datagrams while it waits
+    assert len(drain(port_b, 1)) == 1  # only ~200 KB of datagrams while it waits
     port_a.tx_batch([overlay_frame(inner, vni) for vni, inner in enumerate(inners)])
-    frames = receive(port_b, len(inners))
+    frames = drain(port_b, len(inners))
     assert [decapsulate(frame)[1] for frame in frames] == inners
     assert [decapsulate(frame)[0].vni for frame in frames] == list(range(len(inners)))
     assert port_a.stats["tx_packets"] == len(inners) + 1
@@ -89,7 +78,7 @@ def test_a_datagram_larger_than_a_receive_slot_is_counted_not_delivered(
     port_b = open_in_netns(underlay.ns_b, lambda: UdpUnderlayPort(HOST_B, rx_slot_bytes=512))
     small, large = INNER, INNER + bytes(1000)
     port_a.tx_batch([overlay_frame(small, 1), overlay_frame(large, 2), overlay_frame(small, 3)])
-    frames = receive(port_b, 2)
+    frames = drain(port_b, 2)
     assert [decapsulate(frame)[0].vni for frame in frames] == [1, 3]
     assert port_b.stats["rx_truncated"] == 1
 
@@ -113,11 +102,11 @@ def test_an_unreachable_destination_is_counted_and_the_rest_still_go(
     port_a = open_in_netns(underlay.ns_a, lambda: UdpUnderlayPort(HOST_A, batched=batched))
     port_b = open_in_netns(underlay.ns_b, lambda: UdpUnderlayPort(HOST_B, batched=batched))
     port_a.tx_batch([overlay_frame(INNER, 1)])
-    assert len(receive(port_b, 1)) == 1
+    assert len(drain(port_b, 1)) == 1
     good = overlay_frame(INNER, 2)
     nowhere = good[:30] + bytes([203, 0, 113, 9]) + good[34:]  # no route in ns_a
     port_a.tx_batch([nowhere, good])
-    frames = receive(port_b, 1)
+    frames = drain(port_b, 1)
     assert [decapsulate(frame)[0].vni for frame in frames] == [2]
     assert port_a.stats["tx_errors"] == 1
     assert port_a.stats["tx_packets"] == 2

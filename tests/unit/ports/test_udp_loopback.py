@@ -4,31 +4,18 @@ batches), with numpy (from VECTOR_MIN_FRAMES) or sent per datagram; the counters
 
 from __future__ import annotations
 
-import select
-import time
-
 import pytest
 
-from smartnic.packet import decapsulate, encapsulate, ip_to_int
+from smartnic.packet import decapsulate
 from smartnic.ports.udp import VECTOR_MIN_FRAMES, UdpUnderlayPort
+from tests.unit.ports.udp_overlay import drain, overlay_frame
 
 SENDER, RECEIVER = "127.0.0.1", "127.0.0.2"
 INNER = bytes.fromhex("0200000000aa0200000000bb0800") + bytes(range(40))
 
 
 def overlay(vni: int, body: bytes = INNER) -> bytes:
-    return encapsulate(body, kind="vxlan", vni=vni, outer_src_mac="02:00:00:00:00:01",
-                       outer_dst_mac="02:00:00:00:00:02", outer_src_ip=ip_to_int(SENDER)[1],
-                       outer_dst_ip=ip_to_int(RECEIVER)[1], udp_src_port=50000)
-
-
-def drain(port: UdpUnderlayPort, count: int, timeout_s: float = 3.0) -> list[bytes]:
-    frames: list[bytes] = []
-    deadline = time.monotonic() + timeout_s
-    while len(frames) < count and time.monotonic() < deadline:
-        select.select((port,), (), (), 0.05)
-        frames.extend(port.rx_batch())
-    return frames
+    return overlay_frame(body, vni, SENDER, RECEIVER)
 
 
 @pytest.fixture(params=[True, False], ids=["mmsg", "per-datagram"])
