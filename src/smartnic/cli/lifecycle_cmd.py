@@ -181,11 +181,17 @@ def _print_counters(report: dict[str, Any]) -> None:
 
 
 def _counter_scopes(reply: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
-    """Per ENI (or the engine's own), then the fast path's and each port's counters."""
+    """Per ENI (or the engine's own), then the fast path's, each port's and the loop's."""
     scopes = list((reply.get("enis") or {"-": reply.get("engine", {})}).items())
     if reply.get("fastpath"):
         scopes.append(("fast path", reply["fastpath"]))
     scopes += [(f"port {name}", stats) for name, stats in (reply.get("ports") or {}).items()]
+    if reply.get("loop"):
+        loop = reply["loop"]
+        held = {f"{phase} {figure}": value for phase, figures in loop.get("held", {}).items()
+                for figure, value in figures.items()}
+        scopes.append(("loop", {"passes": loop.get("passes"), "sleeps": loop.get("sleeps"),
+                                **held}))
     return scopes
 
 

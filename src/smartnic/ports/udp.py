@@ -22,7 +22,9 @@ frame), udp_port (4789; bind one port per overlay kind, since `decapsulate` tell
 from Geneve by destination port), rcvbuf_bytes (socket receive buffer), tx_wait_s (how
 long a full send buffer is waited for before frames are dropped and counted), batched,
 rx_slot_bytes (the largest datagram received whole in batched mode: 16 KiB holds a
-9001-byte VPC frame with its tunnel header).
+9001-byte VPC frame with its tunnel header), peer_cache_entries (how many senders' outer
+headers are kept ready; the underlay is not trusted, and datagrams from ever new source
+addresses must not grow the engine, so a full cache starts over).
 
 Counters (`stats`): rx_packets, rx_truncated (datagrams larger than rx_slot_bytes,
 dropped), tx_packets, tx_sends (system calls that sent), tx_invalid (frames that are not
@@ -63,7 +65,8 @@ def _word_sum(address: bytes) -> int:
 class UdpUnderlayPort:
     def __init__(self, local_ip: str, udp_port: int = 4789, *, name: str | None = None,
                  rcvbuf_bytes: int = 4 << 20, tx_wait_s: float = 0.05,
-                 batched: bool = True, rx_slot_bytes: int = 16 << 10) -> None:
+                 batched: bool = True, rx_slot_bytes: int = 16 << 10,
+                 peer_cache_entries: int = 1024) -> None:
         self._local = socket.inet_aton(local_ip)
         if self._local == bytes(4):
             raise ValueError("local_ip must be a specific IPv4 address, not 0.0.0.0")
@@ -77,6 +80,7 @@ class UdpUnderlayPort:
         self._sender = mmsg.Sender() if self.batched else None
         self._keep: object = None
         self._peers: dict[bytes, tuple[bytes, int]] = {}
+        self.peer_cache_entries = peer_cache_entries
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         try:
             self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf_bytes)
@@ -88,6 +92,10 @@ class UdpUnderlayPort:
 
     def fileno(self) -> int:
         return self._sock.fileno()
+
+    @property
+    def cached_peers(self) -> int:
+        return len(self._peers)
 
     def close(self) -> None:
         self._sock.close()
@@ -131,6 +139,8 @@ class UdpUnderlayPort:
     def _outer_headers(self, address: bytes, peer_port: int, payload_bytes: int) -> bytes:
         peer = self._peers.get(address)
         if peer is None:
+            if len(self._peers) >= self.peer_cache_entries:
+                self._peers.clear()  # the hosts still sending come back at once
             ethernet = MAC_PREFIX + self._local + MAC_PREFIX + address + b"\x08\x00"
             partial = _INVARIANT_WORDS + _word_sum(address) + _word_sum(self._local)
             peer = self._peers[address] = (ethernet, partial)

@@ -32,13 +32,16 @@ class ControlServer:
     def fileno(self) -> int:
         return self.sock.fileno()
 
-    def serve_pending(self) -> None:
-        """Answer every client waiting to connect; each sends one request line."""
+    def serve_pending(self) -> int:
+        """Answer every client waiting to connect; each sends one request line. Returns
+        how many were answered."""
+        answered = 0
         while True:
             try:
                 client, _ = self.sock.accept()
             except BlockingIOError:
-                return
+                return answered
+            answered += 1
             with client:
                 client.settimeout(1.0)
                 self._answer(client)

@@ -5,7 +5,8 @@ and the control socket; `adaptive` spins for a while after traffic first; `busy`
 sleeps), processes up to MAX_BATCHES_PER_PASS rounds a pass, closes flow-log windows once
 a second and delivers the records as S3-layout files. Python's full garbage collections run
 here, when due (heap.py). SIGTERM/SIGINT end the loop cleanly: windows flushed, ports
-closed, control socket removed.
+closed, control socket removed. How long each phase held the loop is answered under
+"loop" in the counters reply (loop_stats.py).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any, Protocol
 
 from smartnic.runtime.control import ControlServer
 from smartnic.runtime.heap import FullCollections
+from smartnic.runtime.loop_stats import LoopStats
 from smartnic.runtime.polling import CONTROL_CHECK_S, Waiting
 from smartnic.telemetry.flowlogs import FlowLogRecord
 from smartnic.telemetry.flowlogs.delivery import deliver
@@ -48,7 +50,9 @@ class EngineLoop:
         self.account_id, self.region = account_id, region
         self.waiting = waiting or Waiting()
         self.running = True
-        self.passes = self.sleeps = 0  # what the mode did: tests and status read them
+        self.stats = LoopStats()
+        self._answer = control.handler
+        control.handler = self._report
         self.poller = select.poll()
         for fd in [*fds, control.fileno()]:
             self.poller.register(fd, select.POLLIN)
@@ -69,29 +73,46 @@ class EngineLoop:
             if handled:
                 last_traffic = now
             elif self.waiting.should_sleep(now, last_traffic):
-                self.sleeps += 1
+                self.stats.sleeps += 1
                 if self.poller.poll(POLL_TIMEOUT_MS):
-                    self.control.serve_pending()
+                    self._serve_control()
                 now = time.monotonic()
             if now >= next_control:  # spinning modes never sleep on the control socket
-                self.control.serve_pending()
+                self._serve_control()
                 next_control = now + CONTROL_CHECK_S
             if now >= next_tick:
+                started = time.perf_counter()
                 self._deliver(self.engine.tick())
+                self.stats.held("tick", started, time.perf_counter())
                 next_tick = time.monotonic() + TICK_INTERVAL_S
-            full_collections.maybe(now, idle=not handled)
+            started = time.perf_counter()
+            if full_collections.maybe(now, idle=not handled):
+                self.stats.held("collect", started, time.perf_counter())
         self._deliver(self.engine.finish())
         self.control.close()
 
     def _serve_ports(self) -> int:
-        self.passes += 1
+        self.stats.passes += 1
         handled = 0
         for _ in range(MAX_BATCHES_PER_PASS):
+            started = time.perf_counter()
             frames = self.engine.poll()
             if not frames:
                 break
+            self.stats.held("ports", started, time.perf_counter())
             handled += frames
         return handled
+
+    def _serve_control(self) -> None:
+        started = time.perf_counter()
+        if self.control.serve_pending():
+            self.stats.held("control", started, time.perf_counter())
+
+    def _report(self, request: dict[str, Any]) -> dict[str, Any]:
+        reply = self._answer(request)
+        if request.get("op") == "counters":
+            reply["loop"] = self.stats.report()
+        return reply
 
     def _deliver(self, records: list[FlowLogRecord]) -> None:
         if records:

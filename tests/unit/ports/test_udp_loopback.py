@@ -60,3 +60,26 @@ def test_batches_of_every_size_arrive_in_order(pair, size: int) -> None:
     assert receiver.stats["rx_packets"] == size
     if sender.batched:
         assert sender.stats["tx_sends"] <= 2
+
+
+def test_senders_without_end_do_not_grow_the_port(unused_udp_port: int) -> None:
+    """The underlay is not trusted: datagrams from ever new source addresses (all of
+    127/8 is this host) leave the port's cache of outer headers bounded, and every frame
+    still names its real sender."""
+    receiver = UdpUnderlayPort(RECEIVER, unused_udp_port, peer_cache_entries=8)
+    sources = [f"127.0.{index // 200 + 3}.{index % 200 + 1}" for index in range(40)]
+    try:
+        for source in sources:
+            sender = UdpUnderlayPort(source, unused_udp_port)
+            try:
+                sender.tx_batch([retarget(overlay_frame(INNER, 7, source, RECEIVER),
+                                          unused_udp_port)])
+            finally:
+                sender.close()
+            (frame,) = drain(receiver, 1)
+            assert receiver.cached_peers <= 8
+            assert frame[26:30] == bytes(int(part) for part in source.split("."))
+            assert decapsulate(frame, vxlan_ports=(unused_udp_port,))[1] == INNER
+    finally:
+        receiver.close()
+    assert receiver.stats["rx_packets"] == len(sources)

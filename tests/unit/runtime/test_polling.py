@@ -86,19 +86,19 @@ def _run_for(mode: str, seconds: float, tmp_path: Path, frames: int = 0
 def test_busy_never_sleeps_and_still_answers_control(tmp_path: Path) -> None:
     loop, reply = _run_for("busy", 0.3, tmp_path)
     assert reply == {"op": "status", "answered": True}
-    assert loop.sleeps == 0
-    assert loop.passes > 1000  # it kept polling the ports
+    assert loop.stats.sleeps == 0
+    assert loop.stats.passes > 1000  # it kept polling the ports
 
 
 def test_interrupt_sleeps_whenever_a_pass_finds_nothing(tmp_path: Path) -> None:
     loop, reply = _run_for("interrupt", 0.3, tmp_path)
     assert reply["answered"]
-    assert loop.sleeps == loop.passes - 1 or loop.sleeps == loop.passes
-    assert loop.passes < 100  # 20 ms sleeps, not a spin
+    assert loop.stats.sleeps == loop.stats.passes - 1 or loop.stats.sleeps == loop.stats.passes
+    assert loop.stats.passes < 100  # 20 ms sleeps, not a spin
 
 
 def test_adaptive_spins_after_traffic_then_sleeps(tmp_path: Path) -> None:
     loop, reply = _run_for("adaptive", 0.3, tmp_path, frames=1)
     assert reply["answered"]
-    assert loop.sleeps >= 1
-    assert loop.passes > loop.sleeps + 10  # the spin after the frame, without sleeping
+    assert loop.stats.sleeps >= 1
+    assert loop.stats.passes > loop.stats.sleeps + 10  # the spin after the frame, without sleeping
