@@ -4,15 +4,17 @@
 (c) the naive baseline (naive_sweep), (b) the slow path (bench.slowpath) with profiles of
 the slow path and of hits, the hit path's kernel stages (bench.kernels), (e) memory per
 tracked connection (bench.ctmemory), the SYN flood (bench.flood) and, unless skipped,
-(d) end to end over real ports (bench.e2e) and (f) `hostile`: a VM flooding new
-connections beside bystanders on real namespaces (bench.hostile).
+(d) end to end over real ports (bench.e2e), one TCP stream at the VPC's MTU over them
+(bench.tcp) and (f) `hostile`: a VM flooding new connections beside bystanders on real
+namespaces (bench.hostile).
 A step that fails is recorded with its error and the others still run. Returns a results
 dict; `figures(results)` extracts the `--json` figures (keys `FIGURE_KEYS`, `E2E_KEYS`).
 `QUICK` fits in under three minutes; `FULL` is what docs/benchmarks.md is written from.
 The e2e figures are those of `smartnic up` as built by default (UDP underlay);
 `smartnic_afpacket_*` add the same with the underlay on AF_PACKET rings, and
 `smartnic_adaptive_*` / `smartnic_busy_*` with `up --poll adaptive` (engines on the shared
-CPU) and `up --poll busy` (a core per host engine).
+CPU) and `up --poll busy` (a core per host engine). `tcp_gbps` and `tcp_cores_per_gbps`
+map "smartnic", "kernel" and "ovs" to the TCP stream's Gb/s and host CPU cores per Gb/s.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from bench.inmemory import HEADLINE_FLOWS, fast_sweep, naive_sweep
 from bench.kernels import kernel_breakdown
 from bench.machine import machine
 from bench.slowpath import measure_slowpath, profile_hits, profile_slowpath
+from bench.tcp import run_tcp
 
 HEADLINE_BYTES = 64
 FIGURE_KEYS = ("fastpath_mpps", "fastpath_decap_mpps", "naive_mpps", "slowpath_cps",
@@ -40,7 +43,9 @@ FIGURE_KEYS = ("fastpath_mpps", "fastpath_decap_mpps", "naive_mpps", "slowpath_c
 E2E_KEYS = ("smartnic_pps", "kernel_pps", "ovs_pps", "smartnic_rtt_p50_us",
             "smartnic_rtt_p99_us", "kernel_rtt_p50_us", "kernel_rtt_p99_us", "ovs_rtt_p99_us",
             "smartnic_busy_rtt_p50_us", "smartnic_busy_rtt_p99_us",
-            "smartnic_adaptive_rtt_p50_us", "smartnic_adaptive_rtt_p99_us")
+            "smartnic_adaptive_rtt_p50_us", "smartnic_adaptive_rtt_p99_us", "tcp_gbps",
+            "tcp_cores_per_gbps")
+TCP_FIGURE_DATAPATHS = ("smartnic", "kernel", "ovs")
 Progress = Callable[[str], None]
 
 
@@ -65,6 +70,7 @@ class Settings:
     e2e_seconds: float
     e2e_samples: int
     rtt_count: int
+    tcp_seconds: float  # the TCP stream's length
     hostile_rates: tuple[float | None, ...]  # SYNs/s; None: as fast as the generator goes
     hostile_seconds: float
     hostile_pings: int
@@ -77,7 +83,7 @@ FULL = Settings(quick=False, flow_counts=(1, 1000, 100_000, 1_000_000), frame_si
                 slowpath_repeats=3, profile_connections=5000, memory_connections=1_000_000,
                 memory_budget_s=600.0, flood_established=1000, flood_capacity=32_768,
                 flood_packets=100_000, e2e=True, e2e_seconds=3.0, e2e_samples=3,
-                rtt_count=1000, hostile_rates=(8_000, 25_000, 100_000, None),
+                rtt_count=1000, tcp_seconds=5.0, hostile_rates=(8_000, 25_000, 100_000, None),
                 hostile_seconds=6.0, hostile_pings=300, hostile_connects=30)
 QUICK = Settings(quick=True, flow_counts=(1, 1000, 10_000), frame_sizes=(64, 1500),
                  seconds=0.25, repeats=3, install_budget_s=30.0, pool_cap=1 << 20,
@@ -85,6 +91,7 @@ QUICK = Settings(quick=True, flow_counts=(1, 1000, 10_000), frame_sizes=(64, 150
                  slowpath_repeats=2, profile_connections=1000, memory_connections=100_000,
                  memory_budget_s=20.0, flood_established=100, flood_capacity=2048,
                  flood_packets=8000, e2e=True, e2e_seconds=1.5, e2e_samples=1, rtt_count=200,
+                 tcp_seconds=2.0,
                  hostile_rates=(25_000, None), hostile_seconds=3.0, hostile_pings=100,
                  hostile_connects=10)
 
@@ -112,6 +119,7 @@ def _steps(s: Settings, progress: Progress) -> list[tuple[str, Callable[[], Any]
     if s.e2e:
         steps.append(("e2e", lambda: run_e2e(s.e2e_seconds, s.rtt_count, s.e2e_samples,
                                              progress)))
+        steps.append(("tcp", lambda: run_tcp(s.tcp_seconds, progress)))
         steps.append(("hostile", lambda: run_hostile(list(s.hostile_rates), s.hostile_seconds,
                                                      s.hostile_pings, s.hostile_connects,
                                                      progress)))
@@ -148,8 +156,17 @@ def _mega(value: float | None) -> float | None:
     return None if value is None else value / 1e6
 
 
-def _e2e_figures(e2e: dict[str, Any] | None) -> dict[str, float | None]:
+def _tcp_figures(tcp: dict[str, Any] | None) -> dict[str, dict[str, float | None]]:
+    """Gb/s and host CPU cores per Gb/s of the TCP stream, per datapath (None: not run)."""
+    tcp = tcp or {}
+    return {key: {name: (tcp.get(name) or {}).get(key) for name in TCP_FIGURE_DATAPATHS}
+            for key in ("gbps", "cpu_cores_per_gbps")}
+
+
+def _e2e_figures(e2e: dict[str, Any] | None,
+                 tcp: dict[str, Any] | None) -> dict[str, Any]:
     e2e = e2e or {}
+    tcp_figures = _tcp_figures(tcp)
 
     def get(name: str, key: str) -> float | None:
         value = e2e.get(name, {}).get(key)
@@ -167,7 +184,9 @@ def _e2e_figures(e2e: dict[str, Any] | None) -> dict[str, float | None]:
             "smartnic_afpacket_rtt_p99_us": get("smartnic-afpacket", "rtt_p99_us"),
             **{f"smartnic_{mode}_{key}": get(f"smartnic-{mode}", key)
                for mode in ("adaptive", "busy")
-               for key in ("pps", "rtt_p50_us", "rtt_p99_us")}}
+               for key in ("pps", "rtt_p50_us", "rtt_p99_us")},
+            "tcp_gbps": tcp_figures["gbps"],
+            "tcp_cores_per_gbps": tcp_figures["cpu_cores_per_gbps"]}
 
 
 def _one_frame(single: dict[str, float] | None) -> dict[str, float | None]:
@@ -192,7 +211,7 @@ def figures(results: dict[str, Any]) -> dict[str, Any]:
         "fastpath_100k_mpps": _mega(find_case(results.get("fast"), 100_000,
                                               HEADLINE_BYTES).get("encap_pps")),
         "bytes_per_connection": memory.get("bytes_per_connection"),
-        "e2e": _e2e_figures(results.get("e2e")),
+        "e2e": _e2e_figures(results.get("e2e"), results.get("tcp")),
         "fastpath_datapath": (results.get("fast") or {}).get("kind"),
         "naive_decap_mpps": _mega(naive.get("decap_pps")),
         "flood_established_pps": flood.get("established_during_flood_pps"),

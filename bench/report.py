@@ -17,6 +17,7 @@ from typing import Any
 from bench.machine import code_changes
 from bench.policy import aws_max_config, policy_size
 from bench.report_notes import changes, shortfalls, targets
+from bench.report_tcp import tcp_section
 
 FIGURES_MARK = "bench-figures"
 DOC = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
@@ -291,7 +292,7 @@ def render(r: dict[str, Any], previous: dict[str, Any] | None,
     lines = ["# Benchmarks", "",
              f"Written by `make bench` (`smartnic bench`) on {m['date']}; every figure and "
              "ratio below comes from that one run (medians; the machine is shared).", "",
-             *_machine(r), *_summary(r), *_hits(r), *_slowpath(r), *_e2e(r),
+             *_machine(r), *_summary(r), *_hits(r), *_slowpath(r), *_e2e(r), *tcp_section(r),
              *_memory_and_flood(r), *_hostile(r), "## Profiles (cProfile)", "",
              *_profile("Slow path (new connections, both engines)", r.get("profile_slowpath")),
              *_profile("Flow-cache hits (encap + decap)", r.get("profile_hits")),

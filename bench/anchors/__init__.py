@@ -1,6 +1,7 @@
 """Reference datapaths for smartnic's benchmark, and the measurements run against them.
 
-- `KernelAnchor()`: kernel VXLAN + nftables conntrack filter, routed by the host namespaces.
+- `KernelAnchor(offloads=True)`: kernel VXLAN + nftables conntrack filter, routed by the
+  host namespaces (`offloads=False`: the VMs' TSO and checksum offloads off).
 - `OvsAnchor(port_type="system"|"afxdp")`: Open vSwitch userspace (netdev) datapath, VXLAN
   tunnel + OpenFlow conntrack rules, one ovsdb-server/ovs-vswitchd pair per host.
 - `measure_udp_pps`, `measure_rtt`: see `bench.traffic`.

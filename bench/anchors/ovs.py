@@ -14,6 +14,10 @@ Topology (unique prefix on every namespace; `OvsAnchor()` yields an `AnchorTopol
 - br-int (netdev): the VM's veth `vm` and `vx0` (type vxlan, key 1001, remote_ip = the other
   host). br-phy (netdev): the underlay veth `ul0`, with the tunnel's local IP on br-phy's
   own interface, which is how OVS's userspace tunnels route and ARP.
+- MTU: VM interfaces 9001 (the VPC's), the underlay veth jumbo (`UNDERLAY_MTU`). The VMs
+  cut their own segments and checksums (TX offloads off, as `smartnic up` does): OVS's
+  userspace datapath without userspace TSO (the default) would forward their partial
+  checksums and super-frames as they are.
 - VM ports: `port_type="system"` (netdev-linux, AF_PACKET sockets, served by the main
   thread) or `"afxdp"` (AF_XDP sockets served by PMD threads). PMD threads poll without
   stopping; on a small machine they are confined to the datapath CPUs and allowed to sleep
@@ -24,8 +28,8 @@ Topology (unique prefix on every namespace; `OvsAnchor()` yields an `AnchorTopol
 
 Policy, in br-int's OpenFlow tables: table 0 sends IPv4 through conntrack (zone 1) to table
 1 and ARP straight to forwarding; table 1 accepts +est/+rel, drops +inv, commits and
-accepts +new from the local VM (allow-all egress) and +new to UDP `ALLOWED_UDP_PORT` or
-ICMP echo; everything else is dropped. Table 2 forwards.
+accepts +new from the local VM (allow-all egress) and +new to UDP `ALLOWED_UDP_PORT`, TCP
+`ALLOWED_TCP_PORT` or ICMP echo; everything else is dropped. Table 2 forwards.
 
 If OVS is missing or its daemons do not start, `OvsAnchor` raises `AnchorUnavailable`
 naming the reason and the end of the daemon's log.
@@ -42,7 +46,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from bench.anchors.topology import ALLOWED_UDP_PORT, AnchorTopology, host_veth_pair
+from bench.anchors.topology import (
+    ALLOWED_TCP_PORT,
+    ALLOWED_UDP_PORT,
+    UNDERLAY_MTU,
+    VPC_MTU,
+    AnchorTopology,
+    host_veth_pair,
+)
 from bench.netns import (
     BenchError,
     Namespaces,
@@ -52,10 +63,11 @@ from bench.netns import (
     unique_prefix,
     wait_for_ping,
 )
+from smartnic.net.linux.nsexec import disable_tx_offloads
 
 UNDERLAY = ("172.31.255.1", "172.31.255.2")
 VM_IPS = ("10.0.0.10", "10.0.0.20")
-VNI, VM_MTU = 1001, 1450
+VNI = 1001
 SCHEMA = Path("/usr/share/openvswitch/vswitch.ovsschema")
 BINARIES = ("ovsdb-tool", "ovsdb-server", "ovs-vswitchd", "ovs-vsctl", "ovs-ofctl")
 PORT_TYPES = ("system", "afxdp")
@@ -69,6 +81,8 @@ table=1,priority=100,ct_state=+trk+rel,ip,actions=resubmit(,2)
 table=1,priority=90,ct_state=+trk+inv,ip,actions=drop
 table=1,priority=80,ct_state=+trk+new,ip,in_port=vm,actions=ct(commit,zone=1),resubmit(,2)
 table=1,priority=70,ct_state=+trk+new,udp,tp_dst={ALLOWED_UDP_PORT},\
+actions=ct(commit,zone=1),resubmit(,2)
+table=1,priority=70,ct_state=+trk+new,tcp,tp_dst={ALLOWED_TCP_PORT},\
 actions=ct(commit,zone=1),resubmit(,2)
 table=1,priority=70,ct_state=+trk+new,icmp,icmp_type=8,actions=ct(commit,zone=1),resubmit(,2)
 table=1,priority=0,actions=drop
@@ -188,11 +202,12 @@ def OvsAnchor(port_type: str = "system") -> Iterator[AnchorTopology]:  # noqa: N
     try:
         hosts = [spaces.add("h1"), spaces.add("h2")]
         vms = [spaces.add("vm1"), spaces.add("vm2")]
-        sh(["ip", "link", "add", "ul0", "netns", hosts[0], "type", "veth",
-            "peer", "ul0", "netns", hosts[1]])
+        sh(["ip", "link", "add", "ul0", "netns", hosts[0], "mtu", str(UNDERLAY_MTU), "type",
+            "veth", "peer", "ul0", "netns", hosts[1], "mtu", str(UNDERLAY_MTU)])
         for i in range(2):
             sh(["ip", "link", "set", "ul0", "up"], hosts[i])
-            host_veth_pair(hosts[i], vms[i], VM_MTU)
+            host_veth_pair(hosts[i], vms[i], VPC_MTU)
+            disable_tx_offloads(vms[i], "eth0")
             sh(["ip", "addr", "add", f"{VM_IPS[i]}/24", "dev", "eth0"], vms[i])
             (workdir / f"h{i + 1}").mkdir()
             ovs_hosts.append(OvsHost(hosts[i], workdir / f"h{i + 1}"))

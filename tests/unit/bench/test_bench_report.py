@@ -36,7 +36,11 @@ def test_every_step_ran_and_every_figure_key_is_there(results: dict[str, Any]) -
     assert all(figures[k] is not None and figures[k] > 0 for k in scalars)
     assert set(figures["one_frame_us"]) == {"encap", "decap"}
     assert all(us > 0 for us in figures["one_frame_us"].values())
-    assert all(v is None for v in figures["e2e"].values())  # e2e skipped
+    assert all(v is None for v in figures["e2e"].values()  # e2e skipped
+               if not isinstance(v, dict))
+    assert all(v is None for per_datapath in (figures["e2e"]["tcp_gbps"],
+                                              figures["e2e"]["tcp_cores_per_gbps"])
+               for v in per_datapath.values())
     json.dumps(figures)
 
 
@@ -57,7 +61,8 @@ def test_report_renders_every_section_and_round_trips_figures(
         results: dict[str, Any], tmp_path: Path) -> None:
     text = report.render(results, None)
     for heading in ("## Machine", "## Figures against targets", "## (a)", "## (b)", "## (d)",
-                    "## (e)", "## Bad input", "## Profiles", "## What changed"):
+                    "## (d) End to end, TCP", "## (e)", "## Bad input", "## Profiles",
+                    "## What changed"):
         assert heading in text
     embedded = report.previous_figures(text)
     assert embedded == json.loads(json.dumps(dict(results["figures"],
