@@ -176,20 +176,27 @@ def syn_flood(bed: HostileBed, seconds: float, rate: float | None) -> subprocess
     return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-def eni_counters(topo: orchestrate.Topology, attempts: int = 10) -> dict[str, dict[str, int]]:
-    """Every ENI's counters; an engine still busy with a flood's backlog may not answer at
-    once, so it is asked again (a second apart). ENIs of an engine that never answered
-    are missing."""
-    found: dict[str, dict[str, int]] = {}
+def engine_counters(topo: orchestrate.Topology, attempts: int = 10
+                    ) -> tuple[dict[str, dict[str, int]], dict[str, dict[str, int]]]:
+    """Every ENI's counters, and per host engine how often each phase of its loop held it
+    over 10 and 100 ms (`{"host-1": {"ports over_10ms": n, ...}}`). An engine still busy
+    with a flood's backlog may not answer at once, so it is asked again (a second apart);
+    an engine that never answered is missing."""
+    enis: dict[str, dict[str, int]] = {}
+    holds: dict[str, dict[str, int]] = {}
     for attempt in range(attempts):
         replies = orchestrate.counters(topo)
-        for reply in replies.values():
-            found.update(reply.get("enis") or {})
+        for host, reply in replies.items():
+            enis.update(reply.get("enis") or {})
+            if reply.get("enis") is not None and "loop" in reply:
+                holds[host] = {f"{phase} {over}": figures[over]
+                               for phase, figures in reply["loop"]["held"].items()
+                               for over in ("over_10ms", "over_100ms")}
         if not any("error" in reply for reply in replies.values()):
             break
         if attempt + 1 < attempts:
             time.sleep(1.0)
-    return found
+    return enis, holds
 
 
 FATE = ("new_flow_allowance_exceeded", "conntrack_opened", "conntrack_allowance_exceeded",
@@ -215,7 +222,7 @@ def flood_phase(bed: HostileBed, rate: float | None, seconds: float, ping_count:
                 connects: int) -> dict[str, Any]:
     pids = engine_pids(bed.topo)
     rss_before = {host: rss_bytes(pid) for host, pid in pids.items()}
-    counters_before = eni_counters(bed.topo)
+    counters_before, holds_before = engine_counters(bed.topo)
     streams = {"flooder": started_stream(bed.netns["eni-flooder"], bed.ip("eni-target"),
                                          seconds + 2),
                "quiet-1": started_stream(bed.netns["eni-quiet-1"], bed.ip("eni-quiet-2"),
@@ -231,11 +238,15 @@ def flood_phase(bed: HostileBed, rate: float | None, seconds: float, ping_count:
     established = {name: result_of(proc, seconds + 30) for name, proc in streams.items()}
     time.sleep(0.5)  # the engines drain their queues before they are asked
     after_pids = engine_pids(bed.topo)
+    counters_after, holds_after = engine_counters(bed.topo)
     return {"rate_pps": rate, "seconds": seconds, "offered": offered.get("submitted"),
             "offered_pps": (offered["submitted"] / offered["seconds"]
                             if offered.get("seconds") else None),
             "ping": pinged, "connects": connected, "established": established,
-            "fate": _fate(counters_before, eni_counters(bed.topo)),
+            "fate": _fate(counters_before, counters_after),
+            "loop_holds": {host: {name: count - holds_before.get(host, {}).get(name, 0)
+                                  for name, count in holds.items()}
+                           for host, holds in holds_after.items()},
             "rss_before_bytes": rss_before,
             "rss_after_bytes": {host: rss_bytes(pid) for host, pid in after_pids.items()},
             "engines_survived": after_pids == pids}

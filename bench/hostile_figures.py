@@ -23,6 +23,16 @@ def _flowed(established: dict[str, Any]) -> bool:
                for e in established.values())
 
 
+def _holds(flood: dict[str, Any], over: str) -> dict[str, int] | None:
+    """Per host engine: how often its loop was held past the threshold during the flood,
+    all phases together (None: not reported)."""
+    holds = flood.get("loop_holds")
+    if not holds:
+        return None
+    return {host: sum(n for name, n in phases.items() if name.endswith(over))
+            for host, phases in holds.items()}
+
+
 def flood_figures(flood: dict[str, Any], idle_p99_ms: float | None) -> dict[str, Any]:
     ping, connects = flood["ping"], flood["connects"]
     flooder, target = flood["fate"]["eni-flooder"], flood["fate"]["eni-target"]
@@ -44,6 +54,8 @@ def flood_figures(flood: dict[str, Any], idle_p99_ms: float | None) -> dict[str,
         "refused_at_receiver": target.get("new_flow_allowance_exceeded", 0),
         "tracked_at_receiver": _admitted(target),
         "rss_growth_bytes": growth, "engines_survived": flood["engines_survived"],
+        "loop_holds_over_10ms": _holds(flood, "over_10ms"),
+        "loop_holds_over_100ms": _holds(flood, "over_100ms"),
         "fair": bool(ping_ok and not connects.get("failed") and connects.get("ok")
                      and _flowed(flood["established"]) and flood["engines_survived"]),
     }

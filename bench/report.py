@@ -226,7 +226,7 @@ def _hostile(r: dict[str, Any]) -> list[str]:
     if not h:
         return [*lines, "Not measured (needs root).", ""]
     rows = [("idle", "–", _ms(h["idle_ping_p50_ms"]), _ms(h["idle_ping_p99_ms"]), "–",
-             f"{h['idle_connects_ok']} / 0", "–", "–", "–", "–", "–")]
+             f"{h['idle_connects_ok']} / 0", "–", "–", "–", "–", "–", "–")]
     for f in h["floods"]:
         rate = "full speed" if f["rate_pps"] is None else f"{f['rate_pps']:,.0f}/s"
         growth = " / ".join(f"{v / 2**20:+.1f}" for v in f["rss_growth_bytes"].values())
@@ -237,7 +237,7 @@ def _hostile(r: dict[str, Any]) -> list[str]:
                      f"({_ms(f['established_max_gap_ms'])} ms)",
                      _count(f["new_flows_admitted_at_sender"]),
                      f"{_count(f['refused_at_sender'])} / {_count(f['refused_at_receiver'])}",
-                     f"{growth} MiB", "yes" if f["fair"] else "NO"))
+                     f"{growth} MiB", _holds(f), "yes" if f["fair"] else "NO"))
     return [*lines,
             "`smartnic up` of two hosts: host-1 runs the flooder and bystander quiet-1, "
             "host-2 the flood's target and bystander quiet-2 (bench/hostile.py). The flooder "
@@ -246,11 +246,22 @@ def _hostile(r: dict[str, Any]) -> list[str]:
             "(10 ms apart, across both engines) and opens new TCP connections to it, and "
             "two established flows (flooder → target, quiet-1 → quiet-2) echo 64 bytes "
             "every 20 ms. Fair: ping p99 ≤ 2× idle and ≤ 10 ms with no loss, every "
-            "connection opened, both established flows flowing, engines alive.", "",
+            "connection opened, both established flows flowing, engines alive. Loop held: "
+            "how often an engine's loop was busy with one thing (a round of batches, a "
+            "flow-log slice, ...) for over 10 and 100 ms during the flood (`smartnic "
+            "counters`, loop).", "",
             *_table(("flood", "offered", "ping p50 ms", "ping p99 ms", "loss",
                      "connects ok / failed", "established flowing (longest gap)",
                      "admitted at sender", "refused at sender / receiver",
-                     "engine RSS change (host-1 / host-2)", "fair"), rows), ""]
+                     "engine RSS change (host-1 / host-2)",
+                     "loop held > 10 / > 100 ms (host-1; host-2)", "fair"), rows), ""]
+
+
+def _holds(flood: dict[str, Any]) -> str:
+    over_10, over_100 = flood.get("loop_holds_over_10ms"), flood.get("loop_holds_over_100ms")
+    if not over_10 or not over_100:
+        return "–"
+    return "; ".join(f"{over_10[host]} / {over_100.get(host, 0)}" for host in sorted(over_10))
 
 
 def _profile(title: str, p: dict[str, Any] | None) -> list[str]:

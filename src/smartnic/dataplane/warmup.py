@@ -20,12 +20,13 @@ from typing import Any
 
 from smartnic.clock import VirtualClock
 from smartnic.compiler.compile import compile_program
+from smartnic.dataplane.fastpath.flowtable import INITIAL_ROWS as FLOW_TABLE_ROWS
 from smartnic.dataplane.host_engine import HostEngine
 from smartnic.model import load_config
 from smartnic.ports.memory import MemoryPort, MemoryUnderlay
 from smartnic.scenarios.sends import build_send
 
-FLOWS = 64  # more than the tables' first size, so growth is compiled too
+FLOWS = FLOW_TABLE_ROWS + 64  # more than the tables' first size, so growth is loaded too
 CAPACITY = 24  # eni-a's conntrack capacity: the flood past it is swept and refused
 
 _OPEN = [{"proto": "all", "peer": "0.0.0.0/0"}]
@@ -74,6 +75,18 @@ def warm_up() -> float:
         engine.eni_counters(next(iter(engine.vm_ports)))
         engine.tick()
     return time.perf_counter() - start
+
+
+def loaded_kernels() -> dict[str, int]:
+    """Every kernel of smartnic's imported modules -> how many compiled versions this process
+    holds (a kernel only ever called from other kernels may hold none)."""
+    found: dict[str, int] = {}
+    for module_name, module in list(sys.modules.items()):
+        if module_name.startswith("smartnic.") and module is not None:
+            for name, value in list(vars(module).items()):
+                if hasattr(value, "py_func") and hasattr(value, "overloads"):  # a kernel
+                    found[f"{module_name}.{name}"] = len(value.overloads)
+    return found
 
 
 def main() -> None:

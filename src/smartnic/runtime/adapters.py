@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from typing import Any
 
 from smartnic.dataplane.edge import EdgeEngine
@@ -17,8 +18,10 @@ class HostProcess:
     def poll(self) -> int:
         return self.engine.poll()
 
-    def tick(self) -> list[FlowLogRecord]:
-        return self.engine.tick()
+    def tick(self) -> Iterable[FlowLogRecord]:
+        """The windows that ended close now; their records render as the loop takes them."""
+        ctx = self.engine.ctx
+        return ctx.flowlogs.advance_pending(ctx.clock.now())
 
     def finish(self) -> list[FlowLogRecord]:
         ctx = self.engine.ctx

@@ -3,8 +3,9 @@
 Waits as its polling mode says (polling.py: `interrupt` sleeps in poll(2) on every port
 and the control socket; `adaptive` spins for a while after traffic first; `busy` never
 sleeps), processes up to MAX_BATCHES_PER_PASS rounds a pass, closes flow-log windows once
-a second and delivers the records as S3-layout files. Python's full garbage collections run
-here, when due (heap.py). SIGTERM/SIGINT end the loop cleanly: windows flushed, ports
+a second and delivers the records as S3-layout files a slice per pass (flowlog_outbox.py;
+the loop does not sleep while records wait). Python's full garbage collections run here,
+when due (heap.py). SIGTERM/SIGINT end the loop cleanly: windows flushed, ports
 closed, control socket removed. How long each phase held the loop is answered under
 "loop" in the counters reply (loop_stats.py).
 """
@@ -15,15 +16,16 @@ import select
 import signal
 import threading
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Protocol
 
 from smartnic.runtime.control import ControlServer
+from smartnic.runtime.flowlog_outbox import SLICE_S, FlowLogOutbox
 from smartnic.runtime.heap import FullCollections
 from smartnic.runtime.loop_stats import LoopStats
 from smartnic.runtime.polling import CONTROL_CHECK_S, Waiting
 from smartnic.telemetry.flowlogs import FlowLogRecord
-from smartnic.telemetry.flowlogs.delivery import deliver
 
 POLL_TIMEOUT_MS = 20
 MAX_BATCHES_PER_PASS = 64  # then answer the control socket even under full load
@@ -33,9 +35,9 @@ TICK_INTERVAL_S = 1.0
 class PollableEngine(Protocol):
     def poll(self) -> int: ...
 
-    def tick(self) -> list[FlowLogRecord]: ...
+    def tick(self) -> Iterable[FlowLogRecord]: ...
 
-    def finish(self) -> list[FlowLogRecord]: ...
+    def finish(self) -> Iterable[FlowLogRecord]: ...
 
     def report(self, request: dict[str, Any]) -> dict[str, Any]: ...
 
@@ -46,8 +48,7 @@ class EngineLoop:
                  waiting: Waiting | None = None) -> None:
         self.engine = engine
         self.control = control
-        self.flowlog_dir = flowlog_dir
-        self.account_id, self.region = account_id, region
+        self.outbox = FlowLogOutbox(flowlog_dir, account_id, region)
         self.waiting = waiting or Waiting()
         self.running = True
         self.stats = LoopStats()
@@ -72,7 +73,7 @@ class EngineLoop:
             now = time.monotonic()
             if handled:
                 last_traffic = now
-            elif self.waiting.should_sleep(now, last_traffic):
+            elif self.waiting.should_sleep(now, last_traffic) and not self.outbox.pending:
                 self.stats.sleeps += 1
                 if self.poller.poll(POLL_TIMEOUT_MS):
                     self._serve_control()
@@ -82,13 +83,18 @@ class EngineLoop:
                 next_control = now + CONTROL_CHECK_S
             if now >= next_tick:
                 started = time.perf_counter()
-                self._deliver(self.engine.tick())
+                self.outbox.add(self.engine.tick())
                 self.stats.held("tick", started, time.perf_counter())
                 next_tick = time.monotonic() + TICK_INTERVAL_S
+            if self.outbox.pending:
+                started = time.perf_counter()
+                self.outbox.work(SLICE_S)
+                self.stats.held("flowlogs", started, time.perf_counter())
             started = time.perf_counter()
             if full_collections.maybe(now, idle=not handled):
                 self.stats.held("collect", started, time.perf_counter())
-        self._deliver(self.engine.finish())
+        self.outbox.add(self.engine.finish())
+        self.outbox.drain()
         self.control.close()
 
     def _serve_ports(self) -> int:
@@ -113,7 +119,3 @@ class EngineLoop:
         if request.get("op") == "counters":
             reply["loop"] = self.stats.report()
         return reply
-
-    def _deliver(self, records: list[FlowLogRecord]) -> None:
-        if records:
-            deliver(records, self.flowlog_dir, self.account_id, self.region)

@@ -2,7 +2,8 @@
 
 A frame waits in its ring while the loop is busy elsewhere, so the longest time any one
 phase held the loop bounds a bystander's added latency. Phases: `ports` (one pass over
-every port, batches included), `tick` (flow-log windows closed and delivered), `control`
+every port, batches included), `tick` (flow-log windows closed), `flowlogs` (a slice of
+their records rendered and delivered: flowlog_outbox.py), `control`
 (status/counters requests answered) and `collect` (a full garbage collection). Reported
 under "loop" by `smartnic counters`, as OVS reports its poll-loop durations.
 
@@ -18,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-PHASES = ("ports", "tick", "control", "collect")
+PHASES = ("ports", "tick", "flowlogs", "control", "collect")
 SLOW_MS = (1.0, 10.0, 100.0)  # thresholds the report counts holds above
 
 
@@ -37,7 +38,7 @@ class PhaseHolds:
 
     def report(self) -> dict[str, Any]:
         return {"times": self.times, "longest_ms": round(self.longest_ms, 3),
-                **{f"over_{limit:g}ms": n for limit, n in zip(SLOW_MS, self.over_ms)}}
+                **{f"over_{limit:g}ms": n for limit, n in zip(SLOW_MS, self.over_ms, strict=True)}}
 
 
 @dataclass

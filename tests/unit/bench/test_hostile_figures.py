@@ -83,3 +83,16 @@ def test_counters_of_an_engine_that_did_not_answer_are_unknown_not_negative() ->
     text = "\n".join(_hostile({"figures": {"hostile": hostile_figures(
         {"idle": IDLE, "floods": [FLOOD | {"fate": fate}]})}}))
     assert "| – | – / 0 |" in text and "-500" not in text
+
+
+def test_loop_holds_are_summed_over_phases_per_host_and_shown() -> None:
+    holds = {"host-1": {"ports over_10ms": 7, "ports over_100ms": 1, "tick over_10ms": 2,
+                        "tick over_100ms": 0},
+             "host-2": {"ports over_10ms": 3, "ports over_100ms": 0}}
+    figures = _verdict(loop_holds=holds)
+    assert figures["loop_holds_over_10ms"] == {"host-1": 9, "host-2": 3}
+    assert figures["loop_holds_over_100ms"] == {"host-1": 1, "host-2": 0}
+    text = "\n".join(_hostile({"figures": {"hostile": hostile_figures(
+        {"idle": IDLE, "floods": [FLOOD | {"loop_holds": holds}]})}}))
+    assert "| 9 / 1; 3 / 0 |" in text
+    assert _verdict()["loop_holds_over_10ms"] is None  # not reported: unknown

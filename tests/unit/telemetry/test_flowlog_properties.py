@@ -9,6 +9,8 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
+from itertools import islice
 
 from flowlog_builders import collector, obs, spec
 from hypothesis import given, settings
@@ -129,3 +131,30 @@ def test_closing_in_steps_matches_closing_at_once(
         return Counter(r.line for r in log.records() if r.log_status == "OK")
 
     assert ok_lines(stepped) == ok_lines(at_once)
+
+
+@settings(max_examples=150, deadline=None)
+@given(steps, st.data())
+def test_records_rendered_later_are_those_advance_returns(
+    sequence: list[FlowObservation | int], data: st.DataObject
+) -> None:
+    """`advance_pending` closes the windows when called, even if its records are taken
+    later, after more observations and advances: the same records as `advance`, in order."""
+    eager, lazy = collector(*_specs()), collector(*_specs())
+    now_s, returned = 0, []
+    pending: list[tuple[list[FlowLogRecord], Iterator[FlowLogRecord]]] = []
+    for step in sequence:
+        if isinstance(step, int):
+            now_s += step
+            returned.extend(eager.advance(now_s))
+            pending.append(([], lazy.advance_pending(now_s)))
+        else:
+            eager.observe(step)
+            lazy.observe(step)
+        if pending:  # take some of the oldest now, the rest later
+            taken, records = pending[data.draw(st.integers(0, len(pending) - 1))]
+            taken.extend(islice(records, data.draw(st.integers(0, 5))))
+    rendered = [record for taken, records in pending for record in [*taken, *records]]
+    assert [r.line for r in rendered] == [r.line for r in returned]
+    kept = lazy.records(include_open=False)  # in the order they were taken
+    assert Counter(r.line for r in kept) == Counter(r.line for r in returned)

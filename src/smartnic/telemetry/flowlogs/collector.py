@@ -6,6 +6,8 @@ Inputs:
     observe()    one `FlowObservation` per packet an ENI sent or received, after its verdict;
                  the engine leaves out what AWS does not log (FL-R10)
     advance()    the engine's clock; closes the windows that ended
+    advance_pending()  the same, its records rendered one by one as the caller takes them
+                 (an engine loop spreads a large window over many passes)
 Outputs: `FlowLogRecord`s — one per (flow log, ENI, window, direction, action, 5-tuple)
 (FL-R2), plus NODATA/SKIPDATA records (FL-R7). Windows are [k*I, (k+1)*I) in the clock's
 seconds; consecutive idle windows of an ENI closed by one `advance()` are coalesced into one
@@ -27,11 +29,11 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 from smartnic.telemetry.flowlogs.observation import EniLogContext, FlowLogSpec, FlowObservation
 from smartnic.telemetry.flowlogs.record import FlowLogRecord
-from smartnic.telemetry.flowlogs.window import FlowLogWindows
+from smartnic.telemetry.flowlogs.window import FlowLogWindows, Rendering
 
 __all__ = ["FlowLogCollector", "FlowLogRecord"]
 
@@ -77,6 +79,22 @@ class FlowLogCollector:
         for log in self._logs.values():
             closed.extend(log.advance(now_s, self._enis))
         return self._report(closed)
+
+    def advance_pending(self, now_s: float) -> Iterator[FlowLogRecord]:
+        """As `advance`: the windows close now (later observations go to open windows),
+        and the records, in `advance`'s order, are rendered as the iterator is taken."""
+        pending = [render for log in self._logs.values()
+                   for render in log.advance_pending(now_s, self._enis)]
+        unreported, self._unreported = self._unreported, []
+        return self._rendered(unreported, pending)
+
+    def _rendered(self, unreported: list[FlowLogRecord], pending: list[Rendering]
+                  ) -> Iterator[FlowLogRecord]:
+        yield from unreported
+        for render in pending:
+            record = render()
+            self._keep([record])
+            yield record
 
     def flush(self, now_s: float) -> list[FlowLogRecord]:
         """Close everything, the current partial windows included (shutdown)."""

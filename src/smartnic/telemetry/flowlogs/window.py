@@ -2,7 +2,10 @@
 
 Inputs: `FlowObservation`s of the ENIs the flow log covers; `close(...)` calls with the
 first window index left open and, for partial closes, a time cap.
-Outputs: `FlowLogRecord`s for every closed window (OK, NODATA, SKIPDATA).
+Outputs: `FlowLogRecord`s for every closed window (OK, NODATA, SKIPDATA), rendered at once
+(`advance`, `close`) or one by one as a caller asks (`advance_pending`: the aggregates leave
+the open windows at once, in record order, and each record is rendered when taken, so an
+engine can spread a window of many flows over its loop).
 
 Windows are aligned to multiples of the interval I in the clock's seconds: window k is
 [k*I, (k+1)*I). An ENI's window with no traffic at all (logged or filtered out by the
@@ -23,7 +26,8 @@ Example:
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
+from functools import partial
 
 from smartnic.telemetry.flowlogs.aggregate import FlowCounters, FlowKey
 from smartnic.telemetry.flowlogs.observation import EniLogContext, FlowLogSpec, FlowObservation
@@ -33,6 +37,7 @@ Slot = tuple[str, int]  # (ENI id, window index)
 # FlowKey's layout as a plain tuple: cheaper to build on the hot path than the NamedTuple.
 RawKey = tuple[str, int, str, str, str, str, int, int, int, int | None]
 _SortKey = tuple[int, str, int]
+Rendering = Callable[[], FlowLogRecord]  # a closed record, rendered when called
 
 
 def idle_runs(first: int, end: int, busy: Collection[int]) -> Iterator[tuple[int, int]]:
@@ -94,13 +99,19 @@ class FlowLogWindows:
         self, now_s: float, contexts: Mapping[str, EniLogContext]
     ) -> list[FlowLogRecord]:
         """Close every window that ended at or before `now_s`."""
+        return [render() for render in self.advance_pending(now_s, contexts)]
+
+    def advance_pending(
+        self, now_s: float, contexts: Mapping[str, EniLogContext]
+    ) -> list[Rendering]:
+        """As `advance`, each record left to render when its caller takes it."""
         end_window = self.window_of(now_s)
         if end_window <= self.open_window:
             return []
-        records = self.close(end_window, math.inf, tuple(self.eni_since), contexts)
+        pending = self._closing(end_window, math.inf, tuple(self.eni_since), contexts)
         self.open_window = end_window
         self.closed_until_s = max(self.closed_until_s, end_window * self.interval_s)
-        return records
+        return pending
 
     def flush(self, now_s: float, contexts: Mapping[str, EniLogContext]) -> list[FlowLogRecord]:
         """Close everything up to `now_s`, the current partial window included.
@@ -141,26 +152,34 @@ class FlowLogWindows:
         contexts: Mapping[str, EniLogContext],
     ) -> list[FlowLogRecord]:
         """Close windows before `end_window` for `eni_ids`; spans are cut at `cap_s`."""
-        keyed: list[tuple[_SortKey, FlowLogRecord]] = []
+        return [render() for render in self._closing(end_window, cap_s, eni_ids, contexts)]
+
+    def _closing(
+        self, end_window: int, cap_s: float, eni_ids: Collection[str],
+        contexts: Mapping[str, EniLogContext],
+    ) -> list[Rendering]:
+        """`close`'s records in order, each still to render (the aggregates already left)."""
+        keyed: list[tuple[_SortKey, Rendering]] = []
         fields, log_id = self.spec.fields, self.spec.id
         for seq, (key, counters) in enumerate(self._pop_flows(end_window, eni_ids)):
-            record = flow_record(log_id, fields, contexts[key.eni_id], key, counters)
-            keyed.append(((key.window, key.eni_id, seq), record))
+            render = partial(flow_record, log_id, fields, contexts[key.eni_id], key, counters)
+            keyed.append(((key.window, key.eni_id, seq), render))
         busy = self._pop_busy(end_window, eni_ids)
         for eni_id, window in self._pop_skipped(end_window, eni_ids):
             start_s, end_s = self._span(eni_id, window, window + 1, cap_s)
-            record = status_record(log_id, fields, contexts[eni_id], "SKIPDATA", start_s, end_s)
-            keyed.append(((window, eni_id, len(keyed) + 1), record))
+            render = partial(status_record, log_id, fields, contexts[eni_id], "SKIPDATA",
+                             start_s, end_s)
+            keyed.append(((window, eni_id, len(keyed) + 1), render))
         for eni_id in eni_ids:
             first = max(self.open_window, self.window_of(self.eni_since[eni_id]))
             for run_start, run_end in idle_runs(first, end_window, busy.get(eni_id, ())):
                 start_s, end_s = self._span(eni_id, run_start, run_end, cap_s)
                 if end_s > start_s:
-                    record = status_record(
-                        log_id, fields, contexts[eni_id], "NODATA", start_s, end_s)
-                    keyed.append(((run_start, eni_id, -1), record))
+                    render = partial(status_record, log_id, fields, contexts[eni_id],
+                                     "NODATA", start_s, end_s)
+                    keyed.append(((run_start, eni_id, -1), render))
         keyed.sort(key=lambda item: item[0])
-        return [record for _, record in keyed]
+        return [render for _, render in keyed]
 
     def open_records(self, contexts: Mapping[str, EniLogContext]) -> list[FlowLogRecord]:
         """Provisional records of the aggregates whose window is still open."""
