@@ -14,7 +14,8 @@ Topology (unique prefix on every namespace; `OvsAnchor()` yields an `AnchorTopol
 - br-int (netdev): the VM's veth `vm` and `vx0` (type vxlan, key 1001, remote_ip = the other
   host). br-phy (netdev): the underlay veth `ul0`, with the tunnel's local IP on br-phy's
   own interface, which is how OVS's userspace tunnels route and ARP.
-- MTU: VM interfaces 9001 (the VPC's), the underlay veth jumbo (`UNDERLAY_MTU`). The VMs
+- MTU: VM interfaces 9001 (the VPC's), the underlay veth jumbo (`UNDERLAY_MTU`); with
+  AF_XDP ports 1450 and 1500, the most AF_XDP takes on a veth (`MTUS`). The VMs
   cut their own segments and checksums (TX offloads off, as `smartnic up` does): OVS's
   userspace datapath without userspace TSO (the default) would forward their partial
   checksums and super-frames as they are.
@@ -71,6 +72,9 @@ VNI = 1001
 SCHEMA = Path("/usr/share/openvswitch/vswitch.ovsschema")
 BINARIES = ("ovsdb-tool", "ovsdb-server", "ovs-vswitchd", "ovs-vsctl", "ovs-ofctl")
 PORT_TYPES = ("system", "afxdp")
+# (VM, underlay) MTU per port type. AF_XDP on a veth takes frames of up to a page, so OVS
+# refuses an AF_XDP port on a jumbo veth ("Invalid argument"): that anchor stays at 1500.
+MTUS = {"system": (VPC_MTU, UNDERLAY_MTU), "afxdp": (1450, 1500)}
 
 FLOWS = f"""
 table=0,priority=100,arp,actions=resubmit(,2)
@@ -202,11 +206,12 @@ def OvsAnchor(port_type: str = "system") -> Iterator[AnchorTopology]:  # noqa: N
     try:
         hosts = [spaces.add("h1"), spaces.add("h2")]
         vms = [spaces.add("vm1"), spaces.add("vm2")]
-        sh(["ip", "link", "add", "ul0", "netns", hosts[0], "mtu", str(UNDERLAY_MTU), "type",
-            "veth", "peer", "ul0", "netns", hosts[1], "mtu", str(UNDERLAY_MTU)])
+        vm_mtu, underlay_mtu = MTUS[port_type]
+        sh(["ip", "link", "add", "ul0", "netns", hosts[0], "mtu", str(underlay_mtu), "type",
+            "veth", "peer", "ul0", "netns", hosts[1], "mtu", str(underlay_mtu)])
         for i in range(2):
             sh(["ip", "link", "set", "ul0", "up"], hosts[i])
-            host_veth_pair(hosts[i], vms[i], VPC_MTU)
+            host_veth_pair(hosts[i], vms[i], vm_mtu)
             disable_tx_offloads(vms[i], "eth0")
             sh(["ip", "addr", "add", f"{VM_IPS[i]}/24", "dev", "eth0"], vms[i])
             (workdir / f"h{i + 1}").mkdir()

@@ -19,8 +19,8 @@ import pytest
 from bench.hostile import (
     PORT,
     HostileBed,
+    engine_counters,
     engine_pids,
-    eni_counters,
     hostile_config,
     ping,
     probe,
@@ -76,8 +76,8 @@ def test_bystanders_do_not_notice_a_connection_flood(bed: HostileBed,
 
 def test_the_sender_refuses_openings_beyond_the_allowance(bed: HostileBed) -> None:
     """A full-speed flood exceeds the default allowance: the flooder's host says so."""
-    before = eni_counters(bed.topo)["eni-flooder"].get("new_flow_allowance_exceeded", 0)
+    before = engine_counters(bed.topo)[0]["eni-flooder"].get("new_flow_allowance_exceeded", 0)
     result_of(syn_flood(bed, 2.0, None), 40)
-    counters = eni_counters(bed.topo)
+    counters, _ = engine_counters(bed.topo)
     assert counters["eni-flooder"].get("new_flow_allowance_exceeded", 0) > before
     assert "new_flow_allowance_exceeded" not in counters["eni-quiet-1"]
