@@ -27,7 +27,7 @@ memory does not grow with their age.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
 from dataclasses import replace
 
 from smartnic.clock import Clock
@@ -140,6 +140,11 @@ class HostEngine:
     def tick(self) -> list[FlowLogRecord]:
         """Close flow-log windows that ended; returns the newly final records."""
         return self.ctx.flowlogs.advance(self.ctx.clock.now())
+
+    def tick_pending(self) -> Iterator[FlowLogRecord]:
+        """As `tick`, each record rendered when taken (engine processes deliver them a
+        slice per loop pass: runtime/flowlog_outbox.py)."""
+        return self.ctx.flowlogs.advance_pending(self.ctx.clock.now())
 
     def transmit(self, emissions: list[Emission]) -> None:
         by_port: dict[str, list[bytes]] = {}

@@ -19,9 +19,7 @@ class HostProcess:
         return self.engine.poll()
 
     def tick(self) -> Iterable[FlowLogRecord]:
-        """The windows that ended close now; their records render as the loop takes them."""
-        ctx = self.engine.ctx
-        return ctx.flowlogs.advance_pending(ctx.clock.now())
+        return self.engine.tick_pending()
 
     def finish(self) -> list[FlowLogRecord]:
         ctx = self.engine.ctx
