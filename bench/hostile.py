@@ -35,7 +35,14 @@ from typing import Any
 
 import numpy as np
 
-from bench.netns import BenchError, generator_cpu, sh, stop_process, succeeds
+from bench.netns import (
+    BenchError,
+    generator_cpu,
+    sh,
+    stop_process,
+    succeeds,
+    wait_listening,
+)
 from bench.txring import tcp_syn_frame
 from smartnic.runtime import orchestrate
 
@@ -85,9 +92,8 @@ def servers(bed: HostileBed) -> Iterator[None]:
                               stderr=subprocess.DEVNULL) for ns in bed.netns.values()]
     try:
         deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and not all(
-                f":{PORT} " in sh(["ss", "-Hltn"], ns) for ns in bed.netns.values()):
-            time.sleep(0.1)
+        for ns in bed.netns.values():
+            wait_listening(ns, PORT, deadline)
         yield
     finally:
         for proc in procs:

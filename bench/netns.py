@@ -101,6 +101,18 @@ def wait_for_ping(client_ns: str, dst_ip: str, timeout: float = 15.0) -> None:
     raise BenchError(f"{dst_ip} does not answer ping from {client_ns} after {timeout:.0f} s")
 
 
+def wait_listening(ns: str, port: int, deadline: float,
+                   server: subprocess.Popen[str] | subprocess.Popen[bytes] | None = None
+                   ) -> bool:
+    """Until a TCP socket in `ns` listens on `port`; False once `deadline` (monotonic)
+    passed or `server` exited first."""
+    while f":{port} " not in sh(["ss", "-Hltn"], ns):
+        if (server is not None and server.poll() is not None) or time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
 def generator_cpu() -> int:
     """The CPU the traffic generator is pinned to: the first one this process may use."""
     return min(os.sched_getaffinity(0))

@@ -27,7 +27,7 @@ from bench.anchors import KernelAnchor, OvsAnchor
 from bench.anchors.topology import ALLOWED_TCP_PORT, AnchorTopology
 from bench.e2e import SmartnicTopology
 from bench.hostcpu import CpuWindow
-from bench.netns import BenchError, generator_cpu, sh, stop_process
+from bench.netns import BenchError, generator_cpu, sh, stop_process, wait_listening
 
 Progress = Callable[[str], None]
 LISTEN_TIMEOUT_S = 10.0
@@ -60,14 +60,6 @@ def _interface_mtu(ns: str, dev: str = "eth0") -> int:
     return int(words[words.index("mtu") + 1])
 
 
-def _wait_listening(ns: str, server: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + LISTEN_TIMEOUT_S
-    while f":{ALLOWED_TCP_PORT} " not in sh(["ss", "-Hltn"], ns):
-        if server.poll() is not None or time.monotonic() > deadline:
-            raise BenchError(f"iperf3 server in {ns} did not listen on {ALLOWED_TCP_PORT}")
-        time.sleep(0.05)
-
-
 def measure_tcp(topo: AnchorTopology, seconds: float = 3.0) -> dict[str, Any]:
     """One TCP stream client → server of `topo`; see the module docstring."""
     cpu, port = str(generator_cpu()), str(ALLOWED_TCP_PORT)
@@ -76,7 +68,9 @@ def measure_tcp(topo: AnchorTopology, seconds: float = 3.0) -> dict[str, Any]:
                                "-p", port, "-A", cpu], stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL)
     try:
-        _wait_listening(topo.server_ns, server)
+        if not wait_listening(topo.server_ns, ALLOWED_TCP_PORT,
+                              time.monotonic() + LISTEN_TIMEOUT_S, server):
+            raise BenchError(f"iperf3 server in {topo.server_ns} did not listen on {port}")
         with CpuWindow(topo.pids) as window:
             out = sh(["iperf3", "-c", topo.server_ip, "-p", port, "-t", whole_s,
                       "-A", cpu, "--json"], topo.client_ns, check=False,

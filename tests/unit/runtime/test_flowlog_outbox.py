@@ -10,7 +10,6 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 from smartnic.runtime import flowlog_outbox
 from smartnic.runtime.control import ControlServer, query
@@ -19,6 +18,7 @@ from smartnic.runtime.loop import EngineLoop
 from smartnic.runtime.polling import Waiting
 from smartnic.telemetry.flowlogs import FlowLogRecord
 from smartnic.telemetry.flowlogs.reading import delivered_files, read_delivered
+from tests.unit.runtime.fake_engines import QuietEngine
 from tests.unit.telemetry.flowlog_builders import collector, obs, spec
 
 ACCOUNT, REGION = "123456789012", "us-east-1"
@@ -68,27 +68,18 @@ def test_a_slice_stops_near_its_budget(tmp_path: Path) -> None:
     assert sorted(delivered_lines(tmp_path)) == sorted(r.line for r in records)
 
 
-class LargeWindow:
+class LargeWindow(QuietEngine):
     """An engine whose first tick closes a window of `flows` flows, rendered lazily."""
 
     def __init__(self, flows: int) -> None:
         self.records = window_of(flows)
         self.ticked = False
 
-    def poll(self) -> int:
-        return 0
-
     def tick(self) -> Iterator[FlowLogRecord]:
         if self.ticked:
             return iter(())
         self.ticked = True
         return slow_records(self.records, 0.00002)
-
-    def finish(self) -> list[Any]:
-        return []
-
-    def report(self, request: dict[str, Any]) -> dict[str, Any]:
-        return {"host": "host-1"}
 
 
 def test_the_loop_writes_a_large_window_out_in_slices(tmp_path: Path) -> None:

@@ -7,12 +7,12 @@ from __future__ import annotations
 import threading
 import time
 from pathlib import Path
-from typing import Any
 
 from smartnic.runtime.control import ControlServer, query
 from smartnic.runtime.loop import EngineLoop
 from smartnic.runtime.loop_stats import LoopStats
 from smartnic.runtime.polling import Waiting
+from tests.unit.runtime.fake_engines import QuietEngine
 
 
 def test_holds_are_counted_per_phase_against_each_threshold() -> None:
@@ -29,7 +29,7 @@ def test_holds_are_counted_per_phase_against_each_threshold() -> None:
     assert held["control"]["times"] == held["collect"]["times"] == 0
 
 
-class SlowBatches:
+class SlowBatches(QuietEngine):
     """An engine whose first `slow` polls each take 15 ms and hand over one frame."""
 
     def __init__(self, slow: int) -> None:
@@ -41,15 +41,6 @@ class SlowBatches:
         self.left -= 1
         time.sleep(0.015)
         return 1
-
-    def tick(self) -> list[Any]:
-        return []
-
-    def finish(self) -> list[Any]:
-        return []
-
-    def report(self, request: dict[str, Any]) -> dict[str, Any]:
-        return {"host": "host-1"}
 
 
 def test_the_counters_reply_reports_the_loop(tmp_path: Path) -> None:

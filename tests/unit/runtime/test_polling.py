@@ -15,6 +15,7 @@ import pytest
 from smartnic.runtime.control import ControlServer, query
 from smartnic.runtime.loop import EngineLoop
 from smartnic.runtime.polling import EnginePlacement, Waiting, cpu_list, poll_mode
+from tests.unit.runtime.fake_engines import QuietEngine
 
 
 def test_each_mode_decides_when_to_sleep() -> None:
@@ -41,7 +42,7 @@ def test_host_engines_take_one_cpu_each_round_robin() -> None:
     assert EnginePlacement().host_cpus(5) == []
 
 
-class Bursts:
+class Bursts(QuietEngine):
     """An engine that hands over one frame on each of the first `frames` polls."""
 
     def __init__(self, frames: int) -> None:
@@ -52,15 +53,6 @@ class Bursts:
             self.left -= 1
             return 1
         return 0
-
-    def tick(self) -> list[Any]:
-        return []
-
-    def finish(self) -> list[Any]:
-        return []
-
-    def report(self, request: dict[str, Any]) -> dict[str, Any]:
-        return {"op": request.get("op"), "answered": True}
 
 
 def _run_for(mode: str, seconds: float, tmp_path: Path, frames: int = 0
@@ -85,7 +77,7 @@ def _run_for(mode: str, seconds: float, tmp_path: Path, frames: int = 0
 
 def test_busy_never_sleeps_and_still_answers_control(tmp_path: Path) -> None:
     loop, reply = _run_for("busy", 0.3, tmp_path)
-    assert reply == {"op": "status", "answered": True}
+    assert reply == {"host": "host-1", "op": "status", "answered": True}
     assert loop.stats.sleeps == 0
     assert loop.stats.passes > 1000  # it kept polling the ports
 
