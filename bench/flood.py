@@ -3,7 +3,8 @@
 `measure_flood(established, capacity, flood_packets, seconds, repeats)`:
 1. a bed whose ENIs track at most `capacity` connections; `established` UDP flows
    installed; their 64 B packets replayed alone through host-1's batch entry point
-   (`process_vm_batch`, what the engine loop calls) -> the baseline rate;
+   (`process_vm_batch`: the engine loop's processing, emissions listed as bytes) -> the
+   baseline rate;
 2. the flood: TCP SYNs from the client to random open ports (5201-5299) from random
    source ports — each a new 5-tuple that passes the security groups and wants a tracked
    connection — interleaved 1:1 with established packets, 256 frames a batch, as fast as

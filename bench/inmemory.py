@@ -91,10 +91,10 @@ def _install_within(bed: Bed, start: int, stop: int, deadline: float) -> bool:
 def single_packet_us(bed: Bed, frame: bytes, count: int = 2000,
                      idle_count: int = 200) -> dict[str, float]:
     """Median and p99 µs of one-frame batches through the engines' batch entry points
-    (`process_vm_batch` on host-1, `process_underlay_batch` on host-2, what the engine
-    loop calls): the engine's share of a ping's latency. Back to back first (caches warm),
-    then `idle_count` more with IDLE_GAP_S of sleep before each (`*_idle_p50_us`): what a
-    packet after a quiet spell pays, as pings on a real port do."""
+    (`process_vm_batch` on host-1, `process_underlay_batch` on host-2: what the engine
+    loop does, emissions listed as bytes): the engine's share of a ping's latency. Back to
+    back first (caches warm), then `idle_count` more with IDLE_GAP_S of sleep before each
+    (`*_idle_p50_us`): what a packet after a quiet spell pays, as pings on a real port do."""
     underlay = send_from_client(bed, [frame])[0]
     steps: dict[str, Callable[[], object]] = {
         "encap": lambda: bed.client.process_vm_batch(CLIENT["eni"], [frame]),

@@ -239,10 +239,12 @@ def _e2e_shortfalls(results: dict[str, Any]) -> list[str]:
                      f"{pps_ratio:.2g}× the kernel's {e['kernel_pps']:,.0f} "
                      f"({_short_by(pps_ratio, E2E_FACTOR)} 1×){_afpacket(e)}: both host "
                      f"engines run on the one CPU the generator leaves free"
-                     f"{_shared_core_bound(results)}. The UDP underlay sends and receives a "
-                     "batch per system call (sendmmsg/recvmmsg), but the kernel still does "
-                     "a datagram's whole send and delivery each, and each frame still "
-                     "becomes a Python bytes object between the ports and the kernels.")
+                     f"{_shared_core_bound(results)}. Frames move between the ports and the "
+                     "kernels as arrays (no Python object per frame but on the way into a "
+                     "VM's TX ring), and the UDP underlay sends and receives a batch per "
+                     "system call (sendmmsg/recvmmsg), but the kernel still does a "
+                     "datagram's whole send and delivery each, within the sending engine's "
+                     "system call.")
     rtt_ratio = _ratio(e["smartnic_rtt_p99_us"], e["kernel_rtt_p99_us"])
     if rtt_ratio is not None and rtt_ratio > 1.0:
         notes.append(f"**End to end RTT**: p99 {e['smartnic_rtt_p99_us']:,.0f} µs against the "

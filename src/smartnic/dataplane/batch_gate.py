@@ -60,9 +60,11 @@ class Gate:
         self.allowance.configure({e.id: (e.tag, new_flows_per_s(e)) for e in local}, now_s)
         self.refused = np.resize(self.refused, len(self.allowance.names))
 
-    def run(self, side: int, eni_id: str | None, frames: list[bytes], now_s: float) -> Gated:
-        """The batch (valid until the next `run`: its arrays are reused) and its columns."""
-        batch = self._batches.build(frames)
+    def run(self, side: int, eni_id: str | None, frames: list[bytes] | PacketBatch,
+            now_s: float) -> Gated:
+        """The batch (valid until the next `run`: its arrays are reused; a PacketBatch is
+        taken as it is) and its columns."""
+        batch = frames if isinstance(frames, PacketBatch) else self._batches.build(frames)
         keys, info, slot_of = self._columns(len(frames))
         if side == VM_SIDE:
             mac, tag = self.vm.get(eni_id or "", (-1, 0))

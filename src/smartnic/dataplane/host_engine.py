@@ -40,13 +40,15 @@ from smartnic.dataplane.batch_gate import Gate, Gated
 from smartnic.dataplane.conntrack.table import ConntrackTable
 from smartnic.dataplane.context import EngineContext
 from smartnic.dataplane.fastpath import UNDERLAY_SIDE, VM_SIDE, FastPath
+from smartnic.dataplane.fastpath.batch import Emissions
 from smartnic.dataplane.fastpath.columns import I_STATUS
-from smartnic.dataplane.fastpath.host_batches import run_batch
+from smartnic.dataplane.fastpath.host_batches import Frames, as_frame_list, merge, run_batch
 from smartnic.dataplane.fastpath.parse import DROPPED
 from smartnic.dataplane.flowtable import FlowTable, FragmentTable
 from smartnic.dataplane.intake import Arrival, receive
 from smartnic.dataplane.journal import PacketEvent
 from smartnic.dataplane.keys import flow_key, fragment_key, underlay_origin, vm_origin
+from smartnic.dataplane.port_groups import port_runs
 from smartnic.dataplane.runner import ActionRunner, Emission, overlay_frame
 from smartnic.dataplane.services import ServiceDesk, default_responders
 from smartnic.dataplane.slowpath import decide_from_underlay, decide_from_vm
@@ -119,23 +121,41 @@ class HostEngine:
     # -- the loop ------------------------------------------------------------------------
     def poll(self) -> int:
         """One round: a batch from every port, each within its budget, starting one port
-        further each round so no port is always served first; returns the frames handled."""
+        further each round so no port is always served first; returns the frames handled.
+        Ports that hand over and take batches as arrays (`rx_packets` / `tx_packets`) do
+        so: the common case then makes no Python object per frame."""
         ports: list[tuple[str | None, Port]] = [(None, self.underlay),
                                                 *self.vm_ports.items()]
         start = self._round % len(ports)
         self._round += 1
         handled = 0
         for eni_id, port in ports[start:] + ports[:start]:
+            budget = (UNDERLAY_BUDGET_PER_ENI * max(1, len(self.vm_ports)) if eni_id is None
+                      else VM_PORT_BUDGET)
+            frames = self._receive(port, budget)
+            if not len(frames):
+                continue
             if eni_id is None:
-                frames = port.rx_batch(UNDERLAY_BUDGET_PER_ENI * max(1, len(self.vm_ports)))
-                emissions = self.process_underlay_batch(frames) if frames else []
+                out = self._process(UNDERLAY_SIDE, None, "underlay", frames,
+                                    self._from_underlay)
             else:
-                frames = port.rx_batch(VM_PORT_BUDGET)
-                emissions = self.process_vm_batch(eni_id, frames) if frames else []
-            if frames:
-                self.transmit(emissions)
-                handled += len(frames)
+                out = self._process(VM_SIDE, eni_id, f"vm:{eni_id}", frames,
+                                    self._vm_handler(eni_id))
+            self._send(out)
+            handled += len(frames)
         return handled
+
+    def _receive(self, port: Port, budget: int) -> Frames:
+        receive = getattr(port, "rx_packets", None)
+        if receive is None or self.fastpath is None:
+            return port.rx_batch(budget)
+        return receive(budget)  # type: ignore[no-any-return]
+
+    def _send(self, out: list[Emission] | Emissions) -> None:
+        if isinstance(out, list):
+            self.transmit(out)
+        else:
+            self.transmit_packets(out)
 
     def tick(self) -> list[FlowLogRecord]:
         """Close flow-log windows that ended; returns the newly final records."""
@@ -151,24 +171,55 @@ class HostEngine:
         for emission in emissions:
             by_port.setdefault(emission.port, []).append(emission.frame)
         for name, frames in by_port.items():
-            port = self.underlay if name == "underlay" else self.vm_ports.get(name[3:])
+            port = self._port_named(name)
             if port is None:
                 self.ctx.counters.add(None, "tx_no_port", len(frames))
             else:
                 port.tx_batch(frames)
 
+    def transmit_packets(self, emissions: Emissions) -> None:
+        """The fast path's emissions straight from its arena, one batch per port, each in
+        the order of the packets that produced them."""
+        assert self.fastpath is not None
+        names = self.fastpath.port_names
+        for index, batch in port_runs(emissions):
+            port = self._port_named(names[index])
+            if port is None:
+                self.ctx.counters.add(None, "tx_no_port", len(batch))
+                continue
+            send = getattr(port, "tx_packets", None)
+            if send is None:
+                port.tx_batch(batch.frames())
+            else:
+                send(batch)
+
+    def _port_named(self, name: str) -> Port | None:
+        return self.underlay if name == "underlay" else self.vm_ports.get(name[3:])
+
     # -- batches -------------------------------------------------------------------------
-    def process_vm_batch(self, eni_id: str, frames: list[bytes]) -> list[Emission]:
+    def process_vm_batch(self, eni_id: str, frames: Frames) -> list[Emission]:
+        return self._listed(self._process(VM_SIDE, eni_id, f"vm:{eni_id}", frames,
+                                          self._vm_handler(eni_id)))
+
+    def process_underlay_batch(self, frames: Frames) -> list[Emission]:
+        return self._listed(self._process(UNDERLAY_SIDE, None, "underlay", frames,
+                                          self._from_underlay))
+
+    def _vm_handler(self, eni_id: str) -> Callable[[bytes, list[Emission]], None]:
         def handle(frame: bytes, out: list[Emission]) -> None:
             self._from_vm(eni_id, frame, out)
 
-        return self._process(VM_SIDE, eni_id, f"vm:{eni_id}", frames, handle)
+        return handle
 
-    def process_underlay_batch(self, frames: list[bytes]) -> list[Emission]:
-        return self._process(UNDERLAY_SIDE, None, "underlay", frames, self._from_underlay)
+    def _listed(self, out: list[Emission] | Emissions) -> list[Emission]:
+        if isinstance(out, list):
+            return out
+        assert self.fastpath is not None
+        return merge(out, self.fastpath.port_names, [])
 
-    def _process(self, side: int, eni_id: str | None, source: str, frames: list[bytes],
-                 handle: Callable[[bytes, list[Emission]], None]) -> list[Emission]:
+    def _process(self, side: int, eni_id: str | None, source: str, frames: Frames,
+                 handle: Callable[[bytes, list[Emission]], None]
+                 ) -> list[Emission] | Emissions:
         gated = self.gate.run(side, eni_id, frames, self.ctx.clock.now())
         if self.fastpath is not None:
             if gated.refused:  # most batches refuse nothing: skip the per-ENI walk
@@ -178,7 +229,7 @@ class HostEngine:
         if gated.refused:
             self.gate.take_refused()  # counted below, each at its place
         out: list[Emission] = []
-        for i, frame in enumerate(frames):
+        for i, frame in enumerate(as_frame_list(frames)):
             if gated.refused and gated.info[I_STATUS, i] == DROPPED:
                 self._refuse_opening(source, gated, i, out)
             else:

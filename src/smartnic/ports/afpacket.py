@@ -53,7 +53,9 @@ import fcntl
 import socket
 import struct
 from collections.abc import Sequence
+from typing import cast
 
+from smartnic.dataplane.fastpath.batch import PacketBatch
 from smartnic.ports import tpacket as tp
 from smartnic.ports.ring_v2 import RxRingV2
 from smartnic.ports.rings import RxRing, TxRing
@@ -149,6 +151,16 @@ class AfPacketPort:
         self._counters["rx_packets"] += len(frames)
         return frames
 
+    def rx_packets(self, max_frames: int = 256) -> PacketBatch:
+        """What arrived as a batch over the RX ring (TPACKET_V2: no copy; valid until the
+        next receive, and until then the ring takes that many fewer new frames: one batch
+        of its `rx_frame_count` slots in an engine) or copied out of it (V3)."""
+        ring = self._rx_ring
+        batch = (ring.read_packets(max_frames, self._counters) if isinstance(ring, RxRingV2)
+                 else PacketBatch.from_frames(ring.read(max_frames, self._counters)))
+        self._counters["rx_packets"] += len(batch)
+        return batch
+
     def tx_batch(self, frames: Sequence[bytes]) -> None:
         if not frames:
             return
@@ -157,6 +169,14 @@ class AfPacketPort:
             self._ring_send(self._tx_ring, frames)
         else:
             self._send_runs(frames)
+
+    def tx_packets(self, batch: PacketBatch) -> None:
+        """`tx_batch` of the batch's frames as memoryviews of its buffer: copied once, into
+        the ring, with no bytes object made for each."""
+        view = batch.buf.data
+        frames = [view[start:start + length] for start, length in
+                  zip(batch.start.tolist(), batch.length.tolist(), strict=True)]
+        self.tx_batch(cast(list[bytes], frames))  # every use of a frame takes any buffer
 
     def _ring_limit(self, frame: bytes) -> int:
         tagged = frame[12:14] in VLAN_TPIDS

@@ -2,6 +2,11 @@
 
 A port moves whole Ethernet frames. `rx_batch` returns what arrived since the last call
 (at most `max_frames`), `tx_batch` sends a list of frames; neither blocks.
+
+A port may also move frames as arrays (a PacketBatch: one buffer, a start and a length per
+frame): `rx_packets(max_frames)` (valid until its next receive) and `tx_packets(batch)`.
+The host engine uses them where a port has them, so the common case makes no Python
+object per frame (udp.py has both); other ports go through the lists.
 """
 
 from __future__ import annotations

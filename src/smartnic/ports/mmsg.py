@@ -4,11 +4,14 @@ Python's socket module has neither call, so they are bound through ctypes from t
 library. The message headers, I/O vectors and addresses live in numpy arrays whose dtypes
 are the C structures (LP64 Linux: x86_64, aarch64), filled for a whole batch at once.
 
-`Receiver(slots, slot_bytes)` owns `slots` receive buffers of `slot_bytes` each;
-`receive(fd, max_messages)` returns how many datagrams arrived (0 when none is waiting)
-and leaves, per datagram i < count: `payload(i)` (a memoryview into buffer i, valid until
-the next call), `peer(i)` (IPv4 address bytes, port) and `truncated(i)` (the datagram did
-not fit its slot: MSG_TRUNC; the payload is incomplete).
+`Receiver(slots, slot_bytes, headroom)` owns `slots` receive buffers of `slot_bytes`
+each, every datagram written `headroom` bytes into its slot (room for headers put in
+front of it later); `receive(fd, max_messages)` returns how many datagrams arrived (0
+when none is waiting) and leaves, per datagram i < count: `payload(i)` (a memoryview into
+buffer i, valid until the next call), `peer(i)` (IPv4 address bytes, port) and
+`truncated(i)` (the datagram did not fit its slot: MSG_TRUNC; the payload is incomplete).
+For compiled readers the same lie in arrays: `words[i]` (message header i as 32-bit
+words: msg_len at LENGTH_WORD, msg_flags at FLAGS_WORD) and `names[i]` (its sockaddr_in).
 
 `Sender` holds the messages of a batch: `fill_vector` fills them from numpy arrays (large
 batches), `fill_one` one at a time (a few frames: cheaper than any numpy call), and
@@ -53,6 +56,8 @@ class _Mmsghdr(ctypes.Structure):
 
 IOVEC = np.dtype(_Iovec)
 MMSGHDR = np.dtype(_Mmsghdr)
+LENGTH_WORD = _Mmsghdr.msg_len.offset // 4
+FLAGS_WORD = (_Mmsghdr.msg_hdr.offset + _Msghdr.msg_flags.offset) // 4
 
 
 def _bind() -> tuple[Any, Any] | None:
@@ -92,13 +97,17 @@ def _headers(count: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 class Receiver:
-    def __init__(self, slots: int, slot_bytes: int) -> None:
-        self.slots, self.slot_bytes = slots, slot_bytes
+    def __init__(self, slots: int, slot_bytes: int, headroom: int = 0) -> None:
+        if not 0 <= headroom < slot_bytes:
+            raise ValueError(f"headroom {headroom} must lie within a slot of {slot_bytes} B")
+        self.slots, self.slot_bytes, self.headroom = slots, slot_bytes, headroom
         self.buffer = np.zeros(slots * slot_bytes, np.uint8)
         self._headers, self._iovecs, self._names = _headers(slots)
-        self._iovecs["iov_base"] = self.buffer.ctypes.data + np.arange(
+        self._iovecs["iov_base"] = self.buffer.ctypes.data + headroom + np.arange(
             slots, dtype=np.uint64) * slot_bytes
-        self._iovecs["iov_len"] = slot_bytes
+        self._iovecs["iov_len"] = slot_bytes - headroom
+        self.words = self._headers.view(np.uint32).reshape(slots, MMSGHDR.itemsize // 4)
+        self.names = self._names
         # Per-message reads go through ctypes views: a numpy call costs more than a few
         # attribute reads for the small batches of a quiet link.
         self._messages = (_Mmsghdr * slots).from_buffer(self._headers.data)
@@ -119,8 +128,9 @@ class Receiver:
         return int(received)
 
     def payload(self, index: int) -> memoryview:
-        begin = index * self.slot_bytes
-        return self._view[begin:begin + min(self._messages[index].msg_len, self.slot_bytes)]
+        begin = index * self.slot_bytes + self.headroom
+        room = self.slot_bytes - self.headroom
+        return self._view[begin:begin + min(self._messages[index].msg_len, room)]
 
     def truncated(self, index: int) -> bool:
         return bool(self._messages[index].msg_hdr.msg_flags & MSG_TRUNC)

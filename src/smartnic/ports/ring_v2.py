@@ -4,6 +4,10 @@ TPACKET_V3 hands a whole block over when it is full or after `tp_retire_blk_tov`
 least), so at low rates every frame waits up to a millisecond; a V2 slot is readable — and
 poll(2) wakes — the moment its frame lands. Reading is still batched: `read` returns every
 ready slot up to `max_frames` with one numba walk, then hands the slots back.
+`read_packets` returns them as a PacketBatch over the ring itself, no copy: the slots stay
+the reader's until its next read (or `close`), which hands them back first. A batch with
+any slot the walk flags (skipped, VLAN tag to put back, checksum partial) is copied out
+as `read` does, and its slots handed back at once.
 
 Slot layout (tpacket2_hdr, 32 bytes): status u32 @0, len @4, snaplen @8, mac u16 @12,
 net @14, sec @16, nsec @20, vlan_tci u16 @24, vlan_tpid @26; the sockaddr_ll follows at
@@ -21,6 +25,7 @@ import socket
 import numba
 import numpy as np
 
+from smartnic.dataplane.fastpath.batch import PacketBatch
 from smartnic.ports import tpacket as tp
 from smartnic.ports.rings import copy_out, map_ring, unmap_ring
 
@@ -92,9 +97,11 @@ class RxRingV2:
         ring = np.frombuffer(self.map, dtype=np.uint8)
         self._u32, self._u16, self._u8 = ring.view(np.uint32), ring.view(np.uint16), ring
         self._next = 0
+        self._held = 0  # slots from _next on that a batch still reads
         self._rows = np.zeros((256, 4), dtype=np.int64)
 
     def read(self, max_frames: int, counters: dict[str, int]) -> list[bytes]:
+        self._release_held()
         if self._rows.shape[0] < max_frames:
             self._rows = np.zeros((max_frames, 4), dtype=np.int64)
         count = walk_rx_v2(self._u32, self._u16, self._u8, self._next, self.slot_bytes,
@@ -106,7 +113,33 @@ class RxRingV2:
             self._next = (self._next + count) % self.slots
         return frames
 
+    def read_packets(self, max_frames: int, counters: dict[str, int]) -> PacketBatch:
+        """The ready slots as a batch over the ring (valid until the next read)."""
+        self._release_held()
+        if self._rows.shape[0] < max_frames:
+            self._rows = np.zeros((max_frames, 4), dtype=np.int64)
+        rows = self._rows
+        count = walk_rx_v2(self._u32, self._u16, self._u8, self._next, self.slot_bytes,
+                           self.slots, max_frames, rows)
+        if count and rows[:count, 2].any():
+            frames: list[bytes] = []
+            copy_out(self.map, rows[:count], frames, counters)
+            release_v2(self._u32, self._next, count, self.slot_bytes, self.slots)
+            self._next = (self._next + count) % self.slots
+            return PacketBatch.from_frames(frames)
+        self._held = count
+        lengths = rows[:count, 1].astype(np.int32)
+        return PacketBatch(self._u8, rows[:count, 0].copy(), lengths, int(lengths.sum()))
+
+    def _release_held(self) -> None:
+        if self._held:
+            release_v2(self._u32, self._next, self._held, self.slot_bytes, self.slots)
+            self._next = (self._next + self._held) % self.slots
+            self._held = 0
+
     def close(self) -> None:
+        if self._u32.shape[0]:
+            self._release_held()
         self._u32 = np.zeros(0, dtype=np.uint32)
         self._u16 = np.zeros(0, dtype=np.uint16)
         self._u8 = np.zeros(0, dtype=np.uint8)

@@ -12,10 +12,17 @@ and the engine still sees whole outer frames, so `smartnic.packet.decapsulate` a
             02:5e:<IPv4 bytes> of each side, IPv4 (DF, TTL 64, correct checksum) from the
             datagram's source to `local_ip`, UDP from its real source port to `udp_port`
             with checksum 0 (none, RFC 768).
+  rx_packets / tx_packets  the same as a PacketBatch (one buffer, starts, lengths): in
+            batched mode each datagram is received behind room for its outer headers and
+            a kernel writes them in place (udp_frames.py), so no Python object is made per
+            datagram; the batch is valid until the next receive. tx_packets sends a
+            batch's frames without joining them first.
 
 System calls: with `batched` (the default where the C library has them, mmsg.py) a batch
 is sent with sendmmsg(2) and received with recvmmsg(2), one call per batch (a lone frame
 still goes with sendto, which costs less); without, one sendto/recvfrom per datagram.
+A receive call takes at most RX_SLOTS datagrams, or up to RX_SLOTS_MAX when the caller
+asks for more (the receive slots grow once, between batches).
 
 Config: local_ip (a specific address: it becomes the outer destination of every received
 frame), udp_port (4789; bind one port per overlay kind, since `decapsulate` tells VXLAN
@@ -24,7 +31,8 @@ long a full send buffer is waited for before frames are dropped and counted), ba
 rx_slot_bytes (the largest datagram received whole in batched mode: 16 KiB holds a
 9001-byte VPC frame with its tunnel header), peer_cache_entries (how many senders' outer
 headers are kept ready; the underlay is not trusted, and datagrams from ever new source
-addresses must not grow the engine, so a full cache starts over).
+addresses must not grow the engine, so a full cache starts over; batched mode keeps no
+cache: its headers are written per datagram by the kernel).
 
 Counters (`stats`): rx_packets, rx_truncated (datagrams larger than rx_slot_bytes,
 dropped), tx_packets, tx_sends (system calls that sent), tx_invalid (frames that are not
@@ -41,7 +49,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from smartnic.dataplane.fastpath.batch import PacketBatch
 from smartnic.ports import mmsg
+from smartnic.ports.udp_frames import HEADROOM, frame_datagrams
 
 ETHERTYPE_IPV4 = 0x0800
 PROTO_UDP = 17
@@ -53,6 +63,7 @@ IPV4_DF = 0x4000
 OUTER_TTL = 64
 MAX_DATAGRAM_BYTES = 65535
 RX_SLOTS = 256  # datagrams one recvmmsg call may return
+RX_SLOTS_MAX = 1024  # grown to when a caller asks for more (16 MiB of 16 KiB slots)
 VECTOR_MIN_FRAMES = 32  # from here a batch's messages are filled with numpy, below one by one
 _OUTER = struct.Struct("!BBHHHBBH4s4sHHHH")  # IPv4 header (no options) + UDP header
 _INVARIANT_WORDS = 0x4500 + IPV4_DF + (OUTER_TTL << 8 | PROTO_UDP)
@@ -76,7 +87,11 @@ class UdpUnderlayPort:
         self.stats = dict.fromkeys(("rx_packets", "rx_truncated", "tx_packets", "tx_sends",
                                     "tx_invalid", "tx_dropped", "tx_errors"), 0)
         self.batched = batched and mmsg.available()
-        self._receiver = mmsg.Receiver(RX_SLOTS, rx_slot_bytes) if self.batched else None
+        self._receiver = mmsg.Receiver(RX_SLOTS, rx_slot_bytes, HEADROOM) if (
+            self.batched) else None
+        self._local_bytes = np.frombuffer(self._local, np.uint8)
+        self._starts = np.zeros(RX_SLOTS, np.int64)
+        self._lengths = np.zeros(RX_SLOTS, np.int32)
         self._sender = mmsg.Sender() if self.batched else None
         self._keep: object = None
         self._peers: dict[bytes, tuple[bytes, int]] = {}
@@ -101,10 +116,35 @@ class UdpUnderlayPort:
         self._sock.close()
 
     def rx_batch(self, max_frames: int = 256) -> list[bytes]:
-        frames = (self._receive_batched(max_frames) if self._receiver is not None
-                  else self._receive_each(max_frames))
-        self.stats["rx_packets"] += len(frames)
-        return frames
+        if self._receiver is None:
+            frames = self._receive_each(max_frames)
+            self.stats["rx_packets"] += len(frames)
+            return frames
+        return self.rx_packets(max_frames).frames()
+
+    def rx_packets(self, max_frames: int = 256) -> PacketBatch:
+        """What arrived, as one batch (valid until the next receive)."""
+        receiver = self._receiver
+        if receiver is None:
+            return PacketBatch.from_frames(self.rx_batch(max_frames))
+        if max_frames > receiver.slots and receiver.slots < RX_SLOTS_MAX:
+            receiver = self._grow(min(max_frames, RX_SLOTS_MAX))
+        count = receiver.receive(self._sock.fileno(), max_frames)
+        kept, skipped = frame_datagrams(
+            receiver.buffer, receiver.slot_bytes, count, receiver.words, mmsg.LENGTH_WORD,
+            mmsg.FLAGS_WORD, receiver.names, self._local_bytes, self.udp_port,
+            self._starts, self._lengths)
+        self.stats["rx_packets"] += kept
+        self.stats["rx_truncated"] += skipped
+        starts, lengths = self._starts[:kept], self._lengths[:kept]
+        return PacketBatch(receiver.buffer, starts, lengths, int(lengths.sum()))
+
+    def _grow(self, slots: int) -> mmsg.Receiver:
+        assert self._receiver is not None
+        self._receiver = mmsg.Receiver(slots, self._receiver.slot_bytes, HEADROOM)
+        self._starts = np.zeros(slots, np.int64)
+        self._lengths = np.zeros(slots, np.int32)
+        return self._receiver
 
     def _receive_each(self, max_frames: int) -> list[bytes]:
         frames: list[bytes] = []
@@ -116,24 +156,6 @@ class UdpUnderlayPort:
                 break
             header = self._outer_headers(socket.inet_aton(peer_ip), peer_port, len(payload))
             frames.append(header + payload)
-        return frames
-
-    def _receive_batched(self, max_frames: int) -> list[bytes]:
-        assert self._receiver is not None
-        receiver, frames = self._receiver, list[bytes]()
-        fd = self._sock.fileno()
-        while len(frames) < max_frames:
-            count = receiver.receive(fd, max_frames - len(frames))
-            for index in range(count):
-                if receiver.truncated(index):
-                    self.stats["rx_truncated"] += 1
-                    continue
-                address, port = receiver.peer(index)
-                payload = receiver.payload(index)
-                frames.append(b"".join((self._outer_headers(address, port, len(payload)),
-                                        payload)))
-            if count < receiver.slots:
-                break
         return frames
 
     def _outer_headers(self, address: bytes, peer_port: int, payload_bytes: int) -> bytes:
@@ -166,8 +188,26 @@ class UdpUnderlayPort:
             payload, address = target
             self._send(payload, address)
 
+    def tx_packets(self, batch: PacketBatch) -> None:
+        """`tx_batch` of the batch's frames; a large batch is sent straight from its
+        buffer, without joining its frames first."""
+        if self._sender is None or len(batch) < VECTOR_MIN_FRAMES:
+            self.tx_batch(batch.frames())
+            return
+        targets = udp_targets_at(batch.buf, batch.start, batch.length)
+        if targets is None:
+            self.stats["tx_invalid"] += len(batch)
+            return
+        payloads, addresses, invalid = targets
+        self.stats["tx_invalid"] += invalid
+        self._keep = payloads[0]
+        self._send_filled(self._sender.fill_vector(payloads, addresses))
+
     def _send_batched(self, frames: Sequence[bytes]) -> None:
-        count = self._fill(frames)
+        self._send_filled(self._fill(frames))
+
+    def _send_filled(self, count: int) -> None:
+        """Send the sender's messages 0..count-1."""
         done, waited = 0, False
         fd = self._sock.fileno()
         assert self._sender is not None
@@ -268,8 +308,13 @@ def udp_targets(frames: Sequence[bytes]) -> tuple[Payloads, Addresses, int] | No
     frames that are unfragmented IPv4/UDP, in order; None when no frame is."""
     lengths = np.fromiter(map(len, frames), np.int64, len(frames))
     ends = np.cumsum(lengths)
-    starts = ends - lengths
-    buffer = np.frombuffer(b"".join(frames), np.uint8)
+    return udp_targets_at(np.frombuffer(b"".join(frames), np.uint8), ends - lengths, lengths)
+
+
+def udp_targets_at(buffer: np.ndarray, starts: np.ndarray, lengths: np.ndarray
+                   ) -> tuple[Payloads, Addresses, int] | None:
+    """`udp_targets` of frames given as (buffer, starts, lengths), each inside `buffer`."""
+    lengths = lengths.astype(np.int64, copy=False)
     fits = lengths >= ETHERNET_HEADER_BYTES + IPV4_HEADER_BYTES + UDP_HEADER_BYTES
     at = starts[fits]
     ip_ok = ((buffer[at + 12] == 0x08) & (buffer[at + 13] == 0x00)
@@ -283,7 +328,7 @@ def udp_targets(frames: Sequence[bytes]) -> tuple[Payloads, Addresses, int] | No
     udp_at = at + udp
     udp_bytes = buffer[udp_at + 4].astype(np.int64) << 8 | buffer[udp_at + 5]
     ok = (udp_bytes >= UDP_HEADER_BYTES) & (udp + udp_bytes <= frame_lengths)
-    refused = len(frames) - int(np.count_nonzero(ok))
+    refused = len(starts) - int(np.count_nonzero(ok))
     if not ok.any():
         return None
     at, udp_at, udp_bytes = at[ok], udp_at[ok], udp_bytes[ok]
