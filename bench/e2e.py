@@ -8,9 +8,10 @@ ENIs) under a unique prefix; every engine process (both hosts and the edge) is p
 ovs-vswitchd; yields an `AnchorTopology` whose client/server are the VM namespaces of
 eni-client (host-1) and eni-server (host-2). `down` removes everything even on failure.
 `run_e2e(seconds, rtt_count, pps_samples, progress)`: smartnic (as `up` builds it by
-default; with the underlay on AF_PACKET rings: "smartnic-afpacket"; polling `adaptive` on
-the shared CPU; polling `busy` with a core per host engine), the null forwarder (the same
-topology and ports moving frames with no packet work: bench/anchors/null.py), kernel and OVS
+default: the underlay on AF_PACKET rings; on a UDP socket: "smartnic-udp"; polling
+`adaptive` on the shared CPU; polling `busy` with a core per host engine), the null
+forwarder (the same topology and ports moving frames with no packet work:
+bench/anchors/null.py), kernel and OVS
 (`bench.anchors.measure_topology`: idle ping RTT p50/p99, then 64 B UDP delivered at the
 server VM), one after the other; a datapath that cannot run here is reported with its
 error instead of numbers.
@@ -64,7 +65,7 @@ def _smartnic(args: list[str], timeout_s: float) -> None:
 
 
 @contextmanager
-def SmartnicTopology(underlay: str = "udp", *,  # noqa: N802
+def SmartnicTopology(underlay: str = orchestrate.DEFAULT_UNDERLAY, *,  # noqa: N802
                      poll: str = "interrupt", own_cores: bool = False,
                      config: dict[str, Any] | None = None,
                      pair: tuple[str, str] = (CLIENT["eni"], SERVER["eni"])
@@ -72,8 +73,8 @@ def SmartnicTopology(underlay: str = "udp", *,  # noqa: N802
     """`smartnic up` of the benchmark cloud (or `config`), engines pinned; always brought
     down. `up` and `down` run as child processes with a deadline, so a stuck netlink
     exchange cannot hang the benchmark (teardown also sweeps namespaces by prefix).
-    `underlay`: how the engines reach the underlay (`up --underlay`: "udp" socket, the
-    default, or "afpacket" rings). `poll`: `up --poll`; with `own_cores` each host engine
+    `underlay`: how the engines reach the underlay (`up --underlay`: "afpacket" rings, the
+    default, or a "udp" socket). `poll`: `up --poll`; with `own_cores` each host engine
     gets a CPU of its own (`up --cpus`, the co-processor's dedicated core; the generator
     then shares the client host's) instead of all engines on `datapath_cpus()`. `pair`: the
     client and server ENIs (the client must reach the server by ping before this
@@ -84,7 +85,8 @@ def SmartnicTopology(underlay: str = "udp", *,  # noqa: N802
     config_path.write_text(yaml.safe_dump(config))
     prefix = "snb" + secrets.token_hex(2)
     try:
-        mode = [] if underlay == "udp" else ["--underlay", underlay]
+        default = underlay == orchestrate.DEFAULT_UNDERLAY
+        mode = [] if default else ["--underlay", underlay]
         mode += [] if poll == "interrupt" else ["--poll", poll]
         cores = ",".join(map(str, sorted(os.sched_getaffinity(0))))
         mode += ["--cpus", cores] if own_cores else []
@@ -99,7 +101,7 @@ def SmartnicTopology(underlay: str = "udp", *,  # noqa: N802
         server = layout.vms[pair[1]].netns
         server_ip = next(e["ips"][0] for e in config["enis"] if e["id"] == pair[1])
         wait_for_ping(client, server_ip, timeout=30.0)
-        name = "-".join(["smartnic", *([underlay] if underlay != "udp" else []),
+        name = "-".join(["smartnic", *([] if default else [underlay]),
                          *([poll] if poll != "interrupt" else [])])
         yield AnchorTopology(name=name, client_ns=client, server_ns=server,
                              server_ip=server_ip, namespaces=[v.netns for v in
@@ -114,7 +116,7 @@ def SmartnicTopology(underlay: str = "udp", *,  # noqa: N802
 
 DATAPATHS: dict[str, Callable[[], AbstractContextManager[AnchorTopology]]] = {
     "smartnic": SmartnicTopology,
-    "smartnic-afpacket": lambda: SmartnicTopology("afpacket"),
+    "smartnic-udp": lambda: SmartnicTopology("udp"),
     "smartnic-adaptive": lambda: SmartnicTopology(poll="adaptive"),
     "smartnic-busy": lambda: SmartnicTopology(poll="busy", own_cores=True),
     "null": NullForwarder,

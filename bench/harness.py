@@ -10,8 +10,8 @@ namespaces (bench.hostile).
 A step that fails is recorded with its error and the others still run. Returns a results
 dict; `figures(results)` extracts the `--json` figures (keys `FIGURE_KEYS`, `E2E_KEYS`).
 `QUICK` fits in under three minutes; `FULL` is what docs/benchmarks.md is written from.
-The e2e figures are those of `smartnic up` as built by default (UDP underlay);
-`smartnic_afpacket_*` add the same with the underlay on AF_PACKET rings, and
+The e2e figures are those of `smartnic up` as built by default (the underlay on AF_PACKET
+rings); `smartnic_udp_*` add the same with the underlay on a UDP socket, and
 `smartnic_adaptive_*` / `smartnic_busy_*` with `up --poll adaptive` (engines on the shared
 CPU) and `up --poll busy` (a core per host engine). `tcp_gbps` and `tcp_cores_per_gbps`
 map "smartnic", "kernel" and "ovs" to the TCP stream's Gb/s and host CPU cores per Gb/s.
@@ -179,9 +179,9 @@ def _e2e_figures(e2e: dict[str, Any] | None,
             "kernel_rtt_p50_us": get("kernel", "rtt_p50_us"),
             "kernel_rtt_p99_us": get("kernel", "rtt_p99_us"),
             "ovs_rtt_p99_us": get("ovs", "rtt_p99_us"),
-            "smartnic_afpacket_pps": get("smartnic-afpacket", "pps"),
-            "smartnic_afpacket_rtt_p50_us": get("smartnic-afpacket", "rtt_p50_us"),
-            "smartnic_afpacket_rtt_p99_us": get("smartnic-afpacket", "rtt_p99_us"),
+            "smartnic_udp_pps": get("smartnic-udp", "pps"),
+            "smartnic_udp_rtt_p50_us": get("smartnic-udp", "rtt_p50_us"),
+            "smartnic_udp_rtt_p99_us": get("smartnic-udp", "rtt_p99_us"),
             **{f"smartnic_{mode}_{key}": get(f"smartnic-{mode}", key)
                for mode in ("adaptive", "busy")
                for key in ("pps", "rtt_p50_us", "rtt_p99_us")},

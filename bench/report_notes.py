@@ -224,11 +224,11 @@ def _polled(e: dict[str, Any]) -> str:
             f"{busy:,.0f} µs busy with a core per engine)")
 
 
-def _afpacket(e: dict[str, Any]) -> str:
-    pps, kernel = e.get("smartnic_afpacket_pps"), e["kernel_pps"]
+def _udp_underlay(e: dict[str, Any]) -> str:
+    pps, kernel = e.get("smartnic_udp_pps"), e["kernel_pps"]
     if not pps or not kernel:
         return ""
-    return f"; with the underlay on AF_PACKET rings {pps:,.0f} pps ({pps / kernel:.2g}×)"
+    return f"; with the underlay on a UDP socket {pps:,.0f} pps ({pps / kernel:.2g}×)"
 
 
 def _e2e_shortfalls(results: dict[str, Any]) -> list[str]:
@@ -237,14 +237,13 @@ def _e2e_shortfalls(results: dict[str, Any]) -> list[str]:
     if pps_ratio is not None and pps_ratio < E2E_FACTOR:
         notes.append(f"**End to end pps**: smartnic delivered {e['smartnic_pps']:,.0f} pps, "
                      f"{pps_ratio:.2g}× the kernel's {e['kernel_pps']:,.0f} "
-                     f"({_short_by(pps_ratio, E2E_FACTOR)} 1×){_afpacket(e)}: both host "
+                     f"({_short_by(pps_ratio, E2E_FACTOR)} 1×){_udp_underlay(e)}: both host "
                      f"engines run on the one CPU the generator leaves free"
                      f"{_shared_core_bound(results)}. Frames move between the ports and the "
                      "kernels as arrays (no Python object per frame but on the way into a "
-                     "VM's TX ring), and the UDP underlay sends and receives a batch per "
-                     "system call (sendmmsg/recvmmsg), but the kernel still does a "
-                     "datagram's whole send and delivery each, within the sending engine's "
-                     "system call.")
+                     "TX ring), and a TX ring goes out with one system call per batch, but "
+                     "within that call the kernel carries each frame across the veth, the "
+                     "underlay bridge and into the other host, on the engines' one CPU.")
     rtt_ratio = _ratio(e["smartnic_rtt_p99_us"], e["kernel_rtt_p99_us"])
     if rtt_ratio is not None and rtt_ratio > 1.0:
         notes.append(f"**End to end RTT**: p99 {e['smartnic_rtt_p99_us']:,.0f} µs against the "

@@ -41,7 +41,7 @@ def tcp_section(r: dict[str, Any]) -> list[str]:
             f"One iperf3 TCP stream of {seconds} s from the client VM to the server VM on "
             "the other host, VM interfaces at MTU 9001 and a 9216-byte underlay in every "
             "datapath; iperf3 client and server pinned to the CPU the datapath leaves to "
-            "the VMs. smartnic: `smartnic up` as by default (UDP underlay, engines pinned "
+            "the VMs. smartnic: `smartnic up` as by default (AF_PACKET underlay, engines pinned "
             "to the other CPU; the VMs' offloads off, as `up` sets them); kernel: VXLAN + "
             "nftables conntrack with the VMs' TSO/checksum offloads on (GSO super-frames "
             "through VXLAN), kernel-no-offload the same with them off; ovs: the userspace "

@@ -4,9 +4,10 @@ forwarder that does no packet work (bench/nullfwd.py): the I/O ceiling of the re
 `NullForwarder()` brings the benchmark cloud up with `smartnic up` (bench/e2e.py's
 SmartnicTopology), stops the supervisor and with it every engine, gives each VM a static
 neighbour entry for its VPC router (no engine answers ARP any more), starts one forwarder
-per host in the host's namespace on the engine's own ports (VM veth ring, UDP underlay
-socket), pinned where the engines were, and yields the same `AnchorTopology` as smartnic's
-("null"). The forwarders are stopped by PID and the topology brought down even on failure.
+per host in the host's namespace on the engine's own ports (VM veth ring; the underlay's
+rings or UDP socket, as `up` chose), pinned where the engines were, and yields the same
+`AnchorTopology` as smartnic's ("null"). The forwarders are stopped by PID and the
+topology brought down even on failure.
 """
 
 from __future__ import annotations
@@ -57,10 +58,12 @@ def _forwarder(topo: orchestrate.Topology, host: str, peer: str, eni: str,
     spec = EngineSpec.load(topo.spec_path(host))
     peer_ip = EngineSpec.load(topo.spec_path(peer)).underlay_ip
     cpus = ",".join(map(str, datapath_cpus()))
+    rings = (["--underlay-if", spec.underlay_ifname or ""]
+             if spec.underlay_mode == "afpacket" else [])
     return subprocess.Popen(
         ["ip", "netns", "exec", spec.netns, "taskset", "-c", cpus, sys.executable, "-m",
          "bench.nullfwd", "--vm", spec.vm_ports[eni], "--local", spec.underlay_ip,
-         "--peer", peer_ip, "--vm-mac", vm_mac, "--router-mac", router_mac],
+         "--peer", peer_ip, "--vm-mac", vm_mac, "--router-mac", router_mac, *rings],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 
 

@@ -38,7 +38,8 @@ def unique_name() -> str:
 
 
 @contextlib.contextmanager
-def topology_up(config: dict[str, Any], workdir: Path, underlay_mode: str = "udp",
+def topology_up(config: dict[str, Any], workdir: Path,
+                underlay_mode: str = orch.DEFAULT_UNDERLAY,
                 placement: EnginePlacement | None = None) -> Iterator[orch.Topology]:
     """`smartnic up` of `config` under a unique name, always brought down afterwards."""
     path = workdir / "cloud.yaml"

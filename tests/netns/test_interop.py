@@ -37,10 +37,14 @@ BASE: dict[str, Any] = {
 }
 
 
-@pytest.fixture(scope="module")
-def mixed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[orch.Topology]:
+@pytest.fixture(scope="module", params=["afpacket", "udp"])
+def mixed(request: pytest.FixtureRequest,
+          tmp_path_factory: pytest.TempPathFactory) -> Iterator[orch.Topology]:
+    """The kernel VXLAN host beside smartnic hosts on either underlay: on rings the engines
+    read the kernel host's frames as they are (its checksums complete, as on a wire)."""
     require_root()
-    with topology_up(BASE, tmp_path_factory.mktemp("interop")) as topo:
+    with topology_up(BASE, tmp_path_factory.mktemp("interop"),
+                     underlay_mode=request.param) as topo:
         yield topo
 
 
@@ -103,14 +107,15 @@ def test_tshark_dissects_underlay(overlay: str, field: str, tmp_path: Path) -> N
         assert ("198.18.0.1,10.0.1.10", "198.18.0.2,10.0.2.20", "6", "80") in seen
 
 
-def test_engines_on_an_af_packet_underlay(tmp_path: Path) -> None:
-    """The same traffic with engines reading the underlay through rings instead of a socket;
-    the hosts' own stacks never answer the datagrams (no ICMP port-unreachable)."""
+@pytest.mark.parametrize("underlay", ["afpacket", "udp"])
+def test_engines_on_either_underlay(tmp_path: Path, underlay: str) -> None:
+    """The same traffic with engines reading the underlay through rings (the default) or a
+    socket; the hosts' own stacks never answer the datagrams (no ICMP port-unreachable)."""
     require_root()
     config = copy.deepcopy(BASE)
     config["hosts"] = [{"id": "host-1", "enis": ["eni-1", "eni-k"]},
                        {"id": "host-2", "enis": ["eni-2"]}]
-    with topology_up(config, tmp_path, underlay_mode="afpacket") as topo:
+    with topology_up(config, tmp_path, underlay_mode=underlay) as topo:
         layout = topo.plan()
         with capture(layout.underlay_netns, "icmp") as pcap:
             assert ping(vm_ns(topo, "eni-1"), "10.0.2.20", 3)

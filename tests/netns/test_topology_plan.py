@@ -136,6 +136,10 @@ def test_kernel_vxlan_host() -> None:
              and v.peer.name == "eth0"]
     assert len(ports) == 2 and all(p.master == "br0" for p in ports)
     assert not any(ns == topo.hosts["host-2"].netns for ns, _ in topo.engine_links)
+    underlay_ends = {v.end.netns: v.end for v in topo.veths
+                     if v.end.name in {h.underlay_dev for h in topo.hosts.values()}}
+    # frames leave every host's stack with checksums done, as on a wire
+    assert all(end.offloads_off for end in underlay_ends.values()) and len(underlay_ends) == 2
 
 
 def test_underlay_prefix_covers_config_addresses() -> None:

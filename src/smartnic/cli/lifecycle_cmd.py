@@ -83,9 +83,9 @@ def up(config: Path = typer.Argument(..., help="YAML config or AWS JSON director
        name: str | None = typer.Option(None, "--name", help=NAME_HELP),
        flowlogs: Path = typer.Option(Path("out/flowlogs"), "--flowlogs",
                                      help="where engines deliver flow-log files"),
-       underlay: str = typer.Option("udp", "--underlay",
-                                    help="udp (a socket) or afpacket (rings, no syscall "
-                                         "per packet)"),
+       underlay: str = typer.Option(orch.DEFAULT_UNDERLAY, "--underlay",
+                                    help="afpacket (rings: no UDP stack on the way) or udp "
+                                         "(a socket, a batch per system call)"),
        poll: str = typer.Option("interrupt", "--poll",
                                 help="how host engines wait for frames: interrupt (sleep "
                                      "in poll(2)), adaptive (spin 1 ms after traffic, then "

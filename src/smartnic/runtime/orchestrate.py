@@ -52,6 +52,7 @@ READY_POLL_S = 0.1
 OVERLAY_UDP_PORTS = (4789, 6081)
 
 UnderlayMode = Literal["udp", "afpacket"]  # EngineSpec.underlay_mode
+DEFAULT_UNDERLAY: UnderlayMode = "afpacket"  # measured faster (docs/benchmarks.md)
 
 __all__ = ["BrokenTopology", "NoSuchTopology", "Topology", "UpError", "check_up", "counters",
            "describe", "down", "known_topologies", "status", "topology", "unhealthy", "up"]
@@ -62,8 +63,10 @@ class UpError(RuntimeError):
 
 
 def up(config_path: Path, prefix: str, flowlog_dir: Path, root: Path | None = None,
-       underlay_mode: str = "udp", placement: EnginePlacement | None = None) -> Topology:
-    """`underlay_mode`: "udp" (a socket on the underlay address) or "afpacket" (rings);
+       underlay_mode: str = DEFAULT_UNDERLAY, placement: EnginePlacement | None = None
+       ) -> Topology:
+    """`underlay_mode`: "afpacket" (rings, the default) or "udp" (a socket on the underlay
+    address);
     `placement`: how host engines wait for frames and which CPUs they run on.
 
     Refusals that touch nothing: ValueError (name, underlay mode), ConfigError (the
@@ -93,7 +96,7 @@ def up(config_path: Path, prefix: str, flowlog_dir: Path, root: Path | None = No
 
 
 def check_up(config_path: Path, prefix: str, root: Path | None = None,
-             underlay_mode: str = "udp") -> tuple[Topology, Config, UnderlayMode]:
+             underlay_mode: str = DEFAULT_UNDERLAY) -> tuple[Topology, Config, UnderlayMode]:
     """The refusals of `up` that touch nothing (no root needed): ValueError, ConfigError,
     TopologyExists."""
     topo = topology(prefix, root)  # ValueError: an invalid name

@@ -27,7 +27,7 @@ class EngineSpec(BaseModel):
     underlay_ip: str
     # "udp": a UDP socket on underlay_ip (the kernel does outer IP/UDP); "afpacket": rings on
     # underlay_ifname, outer headers built by the engine, no system call per packet.
-    underlay_mode: Literal["udp", "afpacket"] = "udp"
+    underlay_mode: Literal["udp", "afpacket"] = "afpacket"
     underlay_ifname: str | None = None
     vm_ports: dict[str, str] = {}  # ENI id -> interface name in the engine's namespace
     internet_ifname: str | None = None  # edge only

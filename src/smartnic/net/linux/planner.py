@@ -6,7 +6,8 @@ Input: a validated Config (every ENI on one host) and a prefix (see `names`). Ou
 * underlay: one namespace holding a Linux bridge — the physical network; each host and the
   edge join it with a veth carrying its underlay IPv4 (prefix: the longest ≤ /16 covering
   every underlay address, so 198.18.0.0/16 by default) and MAC 02:5e:<IPv4> (the engines'
-  convention, `underlay_mac`); permanent neighbour entries make ARP unnecessary on it;
+  convention, `underlay_mac`); permanent neighbour entries make ARP unnecessary on it; the
+  hosts' stacks compute checksums themselves there (no offload), as frames on a wire carry them;
 * hosts: IPv4 forwarding off; VM links carry no address, no IPv6 and answer no ARP;
 * VMs: `eth0` with the ENI's MAC, MTU, IPv4s (primary first, subnet prefix length) and IPv6s,
   a default route via the subnet router (.1) and an IPv6 one via its ::1 (onlink);
@@ -120,9 +121,13 @@ class _Planner:
         self.eni_numbers = {eni_id: n for n, eni_id in enumerate(program.enis, 1)}
 
     def attach_underlay(self, netns: str, dev: str, port: str, ip: int) -> str:
+        """Frames leave every underlay link with checksums complete, as on a wire: engines
+        on an AF_PACKET underlay read what a host's own stack sent (a kernel VXLAN host,
+        a UDP socket) as it is, and a veth would pass a checksum left to offload."""
         mac = bytes_to_mac(underlay_mac(ip))
         end = Interface(netns, dev, mac=mac, mtu=self.mtu,
-                        addresses=(f"{int_to_ip(4, ip)}/{self.underlay_len}",))
+                        addresses=(f"{int_to_ip(4, ip)}/{self.underlay_len}",),
+                        offloads_off=True)
         self.veths.append(Veth(end, Interface(self.underlay_netns, port, mtu=self.mtu,
                                               master=self.underlay_bridge)))
         self.underlay_members.append((netns, dev, ip))
@@ -132,9 +137,9 @@ class _Planner:
         for n, host in enumerate(self.program.hosts.values(), 1):
             netns, dev = netns_name(self.prefix, "h", n), ifname(self.prefix, "h", n)
             self.namespaces.append(Namespace(netns, "host", host.id, HOST_SYSCTLS))
+            kind = "kernel" if host.id in self.kernel else "engine"
             mac = self.attach_underlay(netns, dev, ifname(self.prefix, "b", n), host.underlay_ip)
             links = {e: ifname(self.prefix, "v", self.eni_numbers[e]) for e in host.eni_ids}
-            kind = "kernel" if host.id in self.kernel else "engine"
             self.hosts[host.id] = HostPlan(host.id, netns, kind, int_to_ip(4, host.underlay_ip),
                                            dev, mac, links)
 
