@@ -17,7 +17,7 @@ from scapy.layers.inet import IP, UDP
 from scapy.layers.l2 import Ether
 
 from smartnic.ports import mmsg
-from smartnic.ports.udp import UdpUnderlayPort
+from smartnic.ports.udp import RX_SLOTS, RX_SLOTS_MAX, UdpUnderlayPort
 from smartnic.ports.udp_frames import HEADROOM, MSG_TRUNC, frame_datagrams
 from tests.unit.ports.udp_overlay import overlay_frame
 
@@ -126,3 +126,24 @@ def drain(port: UdpUnderlayPort, count: int, *, packets: bool) -> list[bytes]:
         select.select((port,), (), (), 0.05)
         frames.extend(port.rx_packets().frames() if packets else port.rx_batch())
     return frames
+
+
+def test_a_caller_asking_for_more_grows_the_receive_slots_up_to_the_cap() -> None:
+    """The engine asks its underlay for 256 frames per local ENI: one receive call then
+    takes that many (up to RX_SLOTS_MAX), each still framed in its own slot."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        probe.bind((LOCAL, 0))
+        port = int(probe.getsockname()[1])
+    receiver = UdpUnderlayPort(LOCAL, port)
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sender:
+            for n in range(RX_SLOTS + 100):
+                sender.sendto(n.to_bytes(4, "big") * 8, (LOCAL, port))
+        select.select((receiver,), (), (), 1.0)
+        batch = receiver.rx_packets(RX_SLOTS_MAX * 4)
+        assert len(batch) == RX_SLOTS + 100
+        payloads = [frame[HEADROOM:] for frame in batch.frames()]
+        assert payloads == [n.to_bytes(4, "big") * 8 for n in range(RX_SLOTS + 100)]
+        assert receiver.rx_packets(RX_SLOTS_MAX * 4).frames() == []
+    finally:
+        receiver.close()
