@@ -135,13 +135,7 @@ class HostEngine:
             frames = self._receive(port, budget)
             if not len(frames):
                 continue
-            if eni_id is None:
-                out = self._process(UNDERLAY_SIDE, None, "underlay", frames,
-                                    self._from_underlay)
-            else:
-                out = self._process(VM_SIDE, eni_id, f"vm:{eni_id}", frames,
-                                    self._vm_handler(eni_id))
-            self._send(out)
+            self._send(self._process_from(eni_id, frames))
             handled += len(frames)
         return handled
 
@@ -198,18 +192,20 @@ class HostEngine:
 
     # -- batches -------------------------------------------------------------------------
     def process_vm_batch(self, eni_id: str, frames: Frames) -> list[Emission]:
-        return self._listed(self._process(VM_SIDE, eni_id, f"vm:{eni_id}", frames,
-                                          self._vm_handler(eni_id)))
+        return self._listed(self._process_from(eni_id, frames))
 
     def process_underlay_batch(self, frames: Frames) -> list[Emission]:
-        return self._listed(self._process(UNDERLAY_SIDE, None, "underlay", frames,
-                                          self._from_underlay))
+        return self._listed(self._process_from(None, frames))
 
-    def _vm_handler(self, eni_id: str) -> Callable[[bytes, list[Emission]], None]:
+    def _process_from(self, eni_id: str | None, frames: Frames) -> list[Emission] | Emissions:
+        """A batch from the VM port of `eni_id`, or from the underlay (None)."""
+        if eni_id is None:
+            return self._process(UNDERLAY_SIDE, None, "underlay", frames, self._from_underlay)
+
         def handle(frame: bytes, out: list[Emission]) -> None:
             self._from_vm(eni_id, frame, out)
 
-        return handle
+        return self._process(VM_SIDE, eni_id, f"vm:{eni_id}", frames, handle)
 
     def _listed(self, out: list[Emission] | Emissions) -> list[Emission]:
         if isinstance(out, list):

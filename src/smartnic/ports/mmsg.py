@@ -7,11 +7,10 @@ are the C structures (LP64 Linux: x86_64, aarch64), filled for a whole batch at 
 `Receiver(slots, slot_bytes, headroom)` owns `slots` receive buffers of `slot_bytes`
 each, every datagram written `headroom` bytes into its slot (room for headers put in
 front of it later); `receive(fd, max_messages)` returns how many datagrams arrived (0
-when none is waiting) and leaves, per datagram i < count: `payload(i)` (a memoryview into
-buffer i, valid until the next call), `peer(i)` (IPv4 address bytes, port) and
-`truncated(i)` (the datagram did not fit its slot: MSG_TRUNC; the payload is incomplete).
-For compiled readers the same lie in arrays: `words[i]` (message header i as 32-bit
-words: msg_len at LENGTH_WORD, msg_flags at FLAGS_WORD) and `names[i]` (its sockaddr_in).
+when none is waiting) and leaves, per datagram i < count, for a compiled reader
+(ports/udp_frames.py): `words[i]` (message header i as 32-bit words: msg_len at
+LENGTH_WORD, msg_flags at FLAGS_WORD, where MSG_TRUNC says the datagram did not fit its
+slot) and `names[i]` (its sockaddr_in), valid until the next call.
 
 `Sender` holds the messages of a batch: `fill_vector` fills them from numpy arrays (large
 batches), `fill_one` one at a time (a few frames: cheaper than any numpy call), and
@@ -35,7 +34,6 @@ from typing import Any
 import numpy as np
 
 MSG_DONTWAIT = 0x40
-MSG_TRUNC = 0x20
 SOCKADDR_IN_BYTES = 16
 
 
@@ -108,11 +106,6 @@ class Receiver:
         self._iovecs["iov_len"] = slot_bytes - headroom
         self.words = self._headers.view(np.uint32).reshape(slots, MMSGHDR.itemsize // 4)
         self.names = self._names
-        # Per-message reads go through ctypes views: a numpy call costs more than a few
-        # attribute reads for the small batches of a quiet link.
-        self._messages = (_Mmsghdr * slots).from_buffer(self._headers.data)
-        self._view = self.buffer.data
-        self._names_view = self._names.data.cast("B")
 
     def receive(self, fd: int, max_messages: int) -> int:
         """The kernel writes each msg_namelen back: 16 for the IPv4 senders a socket bound
@@ -126,19 +119,6 @@ class Receiver:
                 return 0
             raise OSError(code, errno.errorcode.get(code, str(code)))
         return int(received)
-
-    def payload(self, index: int) -> memoryview:
-        begin = index * self.slot_bytes + self.headroom
-        room = self.slot_bytes - self.headroom
-        return self._view[begin:begin + min(self._messages[index].msg_len, room)]
-
-    def truncated(self, index: int) -> bool:
-        return bool(self._messages[index].msg_hdr.msg_flags & MSG_TRUNC)
-
-    def peer(self, index: int) -> tuple[bytes, int]:
-        at = index * SOCKADDR_IN_BYTES
-        name = self._names_view[at + 2:at + 8]
-        return bytes(name[2:]), name[0] << 8 | name[1]
 
 
 class Sender:
