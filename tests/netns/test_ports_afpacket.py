@@ -167,6 +167,33 @@ def test_rx_packets_reads_the_ring_in_place_and_hands_its_slots_back(link,
 
 
 @pytest.mark.netns
+def test_an_empty_read_hands_held_slots_back_so_poll_sleeps(link, open_in_netns) -> None:
+    """The next slot empty: a read returns nothing without walking the ring, but the slots
+    the last batch held go back first — else poll(2) would report the socket readable
+    (the slot before the kernel's cursor still the reader's) and the engine would spin."""
+    port = open_in_netns(link.engine_ns, lambda: AfPacketPort(
+        link.engine_if, rx_version=2, rx_frame_count=16))
+    sender = open_in_netns(link.peer_ns, lambda: raw_socket(link.peer_if))
+    poller = select.poll()
+    poller.register(port.fileno(), select.POLLIN)
+    assert len(port.rx_packets()) == 0 and not poller.poll(0)
+    sent = [frame(i, 100) for i in range(3)]
+    for data in sent:
+        sender.send(data)
+    assert poller.poll(3000)
+    received: list[bytes] = []
+    deadline = time.monotonic() + 3.0
+    while len(received) < len(sent) and time.monotonic() < deadline:
+        received += port.rx_packets().frames()  # each batch's slots held until the next read
+    assert received == sent
+    assert poller.poll(0)  # the last batch's slots are still the reader's
+    assert len(port.rx_packets()) == 0
+    assert not poller.poll(0)  # handed back: nothing to wake for
+    sender.send(frame(9, 100))
+    assert poller.poll(3000) and port.rx_packets().frames() == [frame(9, 100)]
+
+
+@pytest.mark.netns
 @pytest.mark.parametrize("rx_version", [3, 2])
 @pytest.mark.parametrize("ignore_outgoing", [True, False])
 def test_own_transmissions_are_not_looped_back(link, open_in_netns, ignore_outgoing: bool,

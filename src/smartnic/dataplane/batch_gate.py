@@ -52,6 +52,7 @@ class Gate:
         self._info = new_info(0)
         self._slot_of = np.zeros(0, np.int64)
         self._batches = BatchBuilder()
+        self._no_limit = np.zeros(0)
 
     def load(self, program: Program, host_id: str, own_ip: int, now_s: float) -> None:
         local = program.enis_on(host_id)
@@ -61,9 +62,10 @@ class Gate:
         self.refused = np.resize(self.refused, len(self.allowance.names))
 
     def run(self, side: int, eni_id: str | None, frames: list[bytes] | PacketBatch,
-            now_s: float) -> Gated:
+            now_s: float, *, charge: bool = True) -> Gated:
         """The batch (valid until the next `run`: its arrays are reused; a PacketBatch is
-        taken as it is) and its columns."""
+        taken as it is) and its columns. `charge=False`: openings whose allowance was
+        taken before (held back: opening_backlog.py) pass without taking it again."""
         batch = frames if isinstance(frames, PacketBatch) else self._batches.build(frames)
         keys, info, slot_of = self._columns(len(frames))
         if side == VM_SIDE:
@@ -74,7 +76,8 @@ class Gate:
             classify_underlay(batch.buf, batch.start, batch.length, self.admission, keys, info)
         allowance = self.allowance
         slot = allowance.slots.get(eni_id or "", -1) if side == VM_SIDE else -1
-        refused = gate(side, slot, now_s, keys, info, allowance.tag_slot, allowance.rate,
+        rate = allowance.rate if charge else self._unlimited(allowance.rate)
+        refused = gate(side, slot, now_s, keys, info, allowance.tag_slot, rate,
                        allowance.tokens, allowance.last_s, slot_of, self.refused)
         return Gated(batch, keys, info, slot_of, int(refused))
 
@@ -84,6 +87,12 @@ class Gate:
                   for s in np.flatnonzero(self.refused).tolist()]
         self.refused[:] = 0
         return counts
+
+    def _unlimited(self, rate: np.ndarray) -> np.ndarray:
+        """A rate of 0 for every slot: the gate kernel then takes no token."""
+        if self._no_limit.shape != rate.shape:
+            self._no_limit = np.zeros_like(rate)
+        return self._no_limit
 
     def _columns(self, count: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Columns of exactly `count` packets (kept while batch sizes repeat)."""

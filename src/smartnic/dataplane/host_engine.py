@@ -15,7 +15,11 @@ itself (fastpath/admit.py), in an order that cannot be told from this one.
 
 Fairness between ENIs (docs/architecture.md): every batch is first classified and gated
 (batch_gate.py: each ENI's new-flow allowance, the same in both engines); `poll` serves
-the ports round-robin, one budgeted batch each per round; with `slowpath_pps` (the
+the ports round-robin, one budgeted batch each per round; with `round_s` (the engine
+processes set it) a batch's budget is also engine time (port_budget.py: a port whose
+frames are costly gets short batches) and connection openings beyond what fits a round
+wait, per ENI, for the next rounds (opening_backlog.py) while the rest of their batch goes
+on; with `slowpath_pps` (the
 engine processes set it) each ENI's punts to the Python stages are capped
 (host_batches.py).
 
@@ -29,6 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterator
 from dataclasses import replace
+from time import perf_counter
 
 from smartnic.clock import Clock
 from smartnic.compiler.program import Program
@@ -48,6 +53,8 @@ from smartnic.dataplane.flowtable import FlowTable, FragmentTable
 from smartnic.dataplane.intake import Arrival, receive
 from smartnic.dataplane.journal import PacketEvent
 from smartnic.dataplane.keys import flow_key, fragment_key, underlay_origin, vm_origin
+from smartnic.dataplane.opening_backlog import OpeningBacklog
+from smartnic.dataplane.port_budget import PortBudgets
 from smartnic.dataplane.port_groups import port_runs
 from smartnic.dataplane.runner import ActionRunner, Emission, overlay_frame
 from smartnic.dataplane.services import ServiceDesk, default_responders
@@ -61,12 +68,15 @@ from smartnic.telemetry.flowlogs import FlowLogCollector, FlowLogRecord
 VM_PORT_BUDGET = 256  # frames a VM port may hand over per round
 UNDERLAY_BUDGET_PER_ENI = 256  # the underlay carries every local ENI's arrivals
 NEW_FLOW_REFUSAL = ("allowance_exceeded", "new_flow_allowance")
+OPENING_BACKLOG_FULL = ("allowance_exceeded", "opening_backlog")
+OPENING_COST_S = 50e-6  # what an opening is taken to cost before the engine measured it
 
 
 class HostEngine:
     def __init__(self, host_id: str, program: Program, clock: Clock, underlay: Port, *,
                  journal: bool = False, fastpath: bool = True, admission: bool = True,
-                 slowpath_pps: int | None = None, keep_flow_logs: bool = True) -> None:
+                 slowpath_pps: int | None = None, keep_flow_logs: bool = True,
+                 round_s: float | None = None) -> None:
         self.host_id = host_id
         counters = Counters()
         self.ctx = EngineContext(
@@ -89,6 +99,11 @@ class HostEngine:
         self.gate = Gate()
         self.share = None if slowpath_pps is None else SlowPathShare(slowpath_pps)
         self._round = 0
+        fair = round_s is not None and self.fastpath is not None
+        self.budgets = PortBudgets(round_s) if fair and round_s else None
+        self.openings = PortBudgets(round_s, initial_s=OPENING_COST_S) if (
+            fair and round_s) else None
+        self.backlog = OpeningBacklog() if fair else None
         self.load(program)
 
     # -- configuration -------------------------------------------------------------------
@@ -117,6 +132,9 @@ class HostEngine:
 
     def detach(self, eni_id: str) -> None:
         self.vm_ports.pop(eni_id, None)
+        for budgets in (self.budgets, self.openings, self.backlog):
+            if budgets is not None:
+                budgets.forget(eni_id)
 
     # -- the loop ------------------------------------------------------------------------
     def poll(self) -> int:
@@ -128,16 +146,32 @@ class HostEngine:
                                                 *self.vm_ports.items()]
         start = self._round % len(ports)
         self._round += 1
-        handled = 0
-        for eni_id, port in ports[start:] + ports[:start]:
-            budget = (UNDERLAY_BUDGET_PER_ENI * max(1, len(self.vm_ports)) if eni_id is None
-                      else VM_PORT_BUDGET)
-            frames = self._receive(port, budget)
-            if not len(frames):
-                continue
-            self._send(self._process_from(eni_id, frames))
-            handled += len(frames)
-        return handled
+        return sum(self._serve(eni_id, port) for eni_id, port in ports[start:] + ports[:start])
+
+    def _serve(self, eni_id: str | None, port: Port) -> int:
+        """One port's turn in a round: its held openings first, then a batch of new frames."""
+        ceiling = (UNDERLAY_BUDGET_PER_ENI * max(1, len(self.vm_ports)) if eni_id is None
+                   else VM_PORT_BUDGET)
+        handled = self._serve_held(eni_id) if self.backlog is not None else 0
+        budgets = self.budgets
+        started = perf_counter()
+        frames = self._receive(port, budgets.frames(eni_id, ceiling) if budgets else ceiling)
+        if not len(frames):
+            return handled
+        self._send(self._process_from(eni_id, frames, hold=True))
+        if budgets is not None:
+            budgets.spent(eni_id, len(frames), perf_counter() - started)
+        return handled + len(frames)
+
+    def _serve_held(self, eni_id: str | None) -> int:
+        assert self.backlog is not None and self.openings is not None
+        frames = self.backlog.take(eni_id, self.openings.frames(eni_id, VM_PORT_BUDGET))
+        if not frames:
+            return 0
+        started = perf_counter()
+        self._send(self._process_from(eni_id, frames, charge=False))
+        self.openings.spent(eni_id, len(frames), perf_counter() - started)
+        return len(frames)
 
     def _receive(self, port: Port, budget: int) -> Frames:
         receive = getattr(port, "rx_packets", None)
@@ -197,15 +231,19 @@ class HostEngine:
     def process_underlay_batch(self, frames: Frames) -> list[Emission]:
         return self._listed(self._process_from(None, frames))
 
-    def _process_from(self, eni_id: str | None, frames: Frames) -> list[Emission] | Emissions:
-        """A batch from the VM port of `eni_id`, or from the underlay (None)."""
+    def _process_from(self, eni_id: str | None, frames: Frames, *, charge: bool = True,
+                      hold: bool = False) -> list[Emission] | Emissions:
+        """A batch from the VM port of `eni_id`, or from the underlay (None). `charge`:
+        False for held openings (their allowance was taken when they arrived); `hold`:
+        openings beyond the round's share wait (only `poll` serves them later)."""
         if eni_id is None:
-            return self._process(UNDERLAY_SIDE, None, "underlay", frames, self._from_underlay)
+            return self._process(UNDERLAY_SIDE, None, "underlay", frames, self._from_underlay,
+                                 charge, hold)
 
         def handle(frame: bytes, out: list[Emission]) -> None:
             self._from_vm(eni_id, frame, out)
 
-        return self._process(VM_SIDE, eni_id, f"vm:{eni_id}", frames, handle)
+        return self._process(VM_SIDE, eni_id, f"vm:{eni_id}", frames, handle, charge, hold)
 
     def _listed(self, out: list[Emission] | Emissions) -> list[Emission]:
         if isinstance(out, list):
@@ -214,12 +252,14 @@ class HostEngine:
         return merge(out, self.fastpath.port_names, [])
 
     def _process(self, side: int, eni_id: str | None, source: str, frames: Frames,
-                 handle: Callable[[bytes, list[Emission]], None]
-                 ) -> list[Emission] | Emissions:
-        gated = self.gate.run(side, eni_id, frames, self.ctx.clock.now())
+                 handle: Callable[[bytes, list[Emission]], None], charge: bool = True,
+                 hold: bool = False) -> list[Emission] | Emissions:
+        gated = self.gate.run(side, eni_id, frames, self.ctx.clock.now(), charge=charge)
         if self.fastpath is not None:
             if gated.refused:  # most batches refuse nothing: skip the per-ENI walk
                 self._count_refused()
+            if hold and self.backlog is not None:
+                self._hold_openings(eni_id, gated)
             return run_batch(self.fastpath, side, source, frames, gated, handle, self.flows,
                              self._share_drop if self.share is not None else None)
         if gated.refused:
@@ -237,6 +277,18 @@ class HostEngine:
         for eni_id, count in self.gate.take_refused():
             counters.add(eni_id, "new_flow_allowance_exceeded", count)
             counters.drop(eni_id, *NEW_FLOW_REFUSAL, count)
+
+    def _hold_openings(self, eni_id: str | None, gated: Gated) -> None:
+        """Openings beyond a round's share wait (opening_backlog.py); counted when no
+        room is left."""
+        assert self.backlog is not None and self.openings is not None
+        quota = self.openings.frames(eni_id, VM_PORT_BUDGET)
+        if len(gated.batch) <= quota and not self.backlog.holds(eni_id):
+            return  # no slot can have more openings than that: nothing to look for
+        for slot, count in self.backlog.hold(eni_id, gated, quota).items():
+            held_for = self.gate.allowance.names[slot]
+            self.ctx.counters.add(held_for, "opening_backlog_full", count)
+            self.ctx.counters.drop(held_for, *OPENING_BACKLOG_FULL, count)
 
     def _refuse_opening(self, source: str, gated: Gated, i: int, out: list[Emission]) -> None:
         """One connection opening over its ENI's new-flow allowance (the Python path's way:

@@ -16,6 +16,7 @@ from smartnic.compiler.compile import compile_program
 from smartnic.dataplane.allowance import DEFAULT_SLOWPATH_PPS
 from smartnic.dataplane.edge import INTERNET, EdgeEngine
 from smartnic.dataplane.host_engine import HostEngine
+from smartnic.dataplane.port_budget import ROUND_S
 from smartnic.dataplane.warmup import warm_up
 from smartnic.model import load_config_file
 from smartnic.ports.afpacket import AfPacketPort
@@ -46,7 +47,8 @@ def run_engine(spec_path: Path) -> None:
     if spec.role == "host":
         warm_up()  # kernels loaded (or compiled) before the first packet, not on it
         engine = HostEngine(spec.host_id, program, SystemClock(), underlay,
-                            slowpath_pps=DEFAULT_SLOWPATH_PPS, keep_flow_logs=False)
+                            slowpath_pps=DEFAULT_SLOWPATH_PPS, keep_flow_logs=False,
+                            round_s=ROUND_S)
         for eni_id, ifname in spec.vm_ports.items():
             port = AfPacketPort(ifname, rx_version=2)
             engine.attach(eni_id, port)
