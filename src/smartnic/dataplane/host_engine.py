@@ -99,11 +99,13 @@ class HostEngine:
         self.gate = Gate()
         self.share = None if slowpath_pps is None else SlowPathShare(slowpath_pps)
         self._round = 0
-        fair = round_s is not None and self.fastpath is not None
-        self.budgets = PortBudgets(round_s) if fair and round_s else None
-        self.openings = PortBudgets(round_s, initial_s=OPENING_COST_S) if (
-            fair and round_s) else None
-        self.backlog = OpeningBacklog() if fair else None
+        self.budgets: PortBudgets | None = None
+        self.openings: PortBudgets | None = None
+        self.backlog: OpeningBacklog | None = None
+        if round_s is not None and self.fastpath is not None:  # held openings need it
+            self.budgets = PortBudgets(round_s)
+            self.openings = PortBudgets(round_s, initial_s=OPENING_COST_S)
+            self.backlog = OpeningBacklog()
         self.load(program)
 
     # -- configuration -------------------------------------------------------------------
