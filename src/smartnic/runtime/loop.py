@@ -55,7 +55,8 @@ class EngineLoop:
         self._answer = control.handler
         control.handler = self._report
         self.poller = select.poll()
-        for fd in [*fds, control.fileno()]:
+        self._control_fd = control.fileno()
+        for fd in [*fds, self._control_fd]:
             self.poller.register(fd, select.POLLIN)
 
     def stop(self, *_: object) -> None:
@@ -75,7 +76,8 @@ class EngineLoop:
                 last_traffic = now
             elif self.waiting.should_sleep(now, last_traffic) and not self.outbox.pending:
                 self.stats.sleeps += 1
-                if self.poller.poll(POLL_TIMEOUT_MS):
+                # a frame's wake-up goes straight to the ports: no accept(2) for nothing
+                if any(fd == self._control_fd for fd, _ in self.poller.poll(POLL_TIMEOUT_MS)):
                     self._serve_control()
                 now = time.monotonic()
             if now >= next_control:  # spinning modes never sleep on the control socket

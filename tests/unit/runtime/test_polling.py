@@ -5,6 +5,7 @@ mode."""
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from pathlib import Path
@@ -94,3 +95,35 @@ def test_adaptive_spins_after_traffic_then_sleeps(tmp_path: Path) -> None:
     assert reply["answered"]
     assert loop.stats.sleeps >= 1
     assert loop.stats.passes > loop.stats.sleeps + 10  # the spin after the frame, without sleeping
+
+
+def test_a_port_wake_up_does_not_ask_the_control_socket(tmp_path: Path) -> None:
+    """poll(2) woken by a port goes straight back to the ports; the control socket is
+    asked when its own descriptor is readable, or every CONTROL_CHECK_S."""
+    engine = Bursts(0)
+    control = ControlServer(tmp_path / "c.sock", engine.report)
+    asked = 0
+    serve_pending = control.serve_pending
+
+    def counting() -> bool:
+        nonlocal asked
+        asked += 1
+        return serve_pending()
+
+    control.serve_pending = counting  # type: ignore[method-assign]
+    readable, writer = os.pipe()
+    os.write(writer, b"x")  # a port that always looks ready: every poll(2) returns at once
+    loop = EngineLoop(engine, [readable], control, tmp_path / "logs", "123456789012",
+                      "us-east-1", Waiting("interrupt"))
+    thread = threading.Thread(target=loop.run)
+    thread.start()
+    try:
+        time.sleep(0.2)
+        assert query(control.path, {"op": "status"})["answered"]
+    finally:
+        loop.stop()
+        thread.join(timeout=5)
+        os.close(readable)
+        os.close(writer)
+    assert loop.stats.sleeps > 200  # woken by the port over and over
+    assert asked < loop.stats.sleeps / 10
