@@ -4,18 +4,20 @@ A port's frames wait in one FIFO ring. When a burst of connection openings (TCP 
 new-flow allowance admitted) shares it with the packets of established flows, those
 packets wait behind every opening's admission (the policy decision, connection-tracking
 rows, flow entries, a flow-log record: tens of microseconds each on a real port). So the
-engine lets through only the openings of one ENI that fit a round (`per_round`, from what
+engine lets through only the openings of one ENI that fit a round (`quota`, from what
 openings cost: port_budget.py) and holds the rest here, per (port, ENI slot), in arrival
 order; the rest of the batch goes on at once. Each later round first serves up to
-`per_round` held openings of every slot of that port (their allowance was taken when
+`quota` held openings of every slot of that port (their allowance was taken when
 they arrived: they are not gated twice), then the port's new frames; a slot that still
 holds openings lets none of a new batch's openings past it, so openings of one ENI keep
 their order. At most `capacity` openings wait per slot; one more is dropped and counted
 (`opening_backlog_full`, stage `allowance_exceeded`, reason `opening_backlog`).
 
-Only openings are held: packets of established flows, answers and everything the fast
-path punts go on in order, and an opening is the first packet of its flow, so no flow's
-packets are reordered (a retransmitted SYN queues behind the first).
+An opening is what the new-flow gate counts as one (fastpath/gate.py: an accepted TCP
+SYN without ACK), with its flag values. Only openings are held: packets of established
+flows, answers and everything the fast path punts go on in order, and an opening is
+the first packet of its flow, so no flow's packets are reordered (a retransmitted SYN
+queues behind the first).
 
 Example:
     backlog = OpeningBacklog()
@@ -32,9 +34,9 @@ import numpy as np
 
 from smartnic.dataplane.batch_gate import Gated
 from smartnic.dataplane.fastpath.columns import I_PROTO, I_STATUS, I_TCP_FLAGS
+from smartnic.dataplane.fastpath.gate import TCP_ACK, TCP_SYN
 from smartnic.dataplane.fastpath.parse import DROPPED, OK, PROTO_TCP
 
-TCP_SYN, TCP_ACK = 0x02, 0x10
 CAPACITY_PER_SLOT = 4096  # openings waiting per ENI and port (about one RX ring's worth)
 
 
